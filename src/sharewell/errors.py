@@ -1,0 +1,46 @@
+"""The one error base: every failure a person can see says what went wrong and what to do."""
+
+from __future__ import annotations
+
+
+class SharewellError(Exception):
+    """A failure a person can act on.
+
+    ``message`` says what went wrong; ``hint`` says what to do about it. Domains raise
+    subclasses; the web layer and the CLI map the subclasses, never the text.
+    """
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def diagnostics(self) -> str:
+        return f"{self.message}\n{self.hint}" if self.hint else self.message
+
+
+class NotFound(SharewellError):
+    """The thing asked for does not exist (or the asker may not know it does)."""
+
+
+class InvalidInput(SharewellError):
+    """Input failed validation; nothing was written."""
+
+    def __init__(self, message: str, *, hint: str | None = None,
+                 problems: list[str] | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.problems = problems or []
+
+    def diagnostics(self) -> str:
+        lines = [self.message, *(f"  - {p}" for p in self.problems)]
+        if self.hint:
+            lines.append(self.hint)
+        return "\n".join(lines)
+
+
+class PermissionDenied(SharewellError):
+    """The actor's organisation or role does not allow this."""
+
+
+class Conflict(SharewellError):
+    """The change clashes with what is already stored (a duplicate id, a stale state)."""

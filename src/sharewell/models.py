@@ -1,0 +1,7 @@
+"""Registers every domain's tables on the shared metadata (for migrations and drift checks)."""
+
+from __future__ import annotations
+
+
+def import_all_models() -> None:
+    import sharewell.register.models  # noqa: F401
