@@ -44,3 +44,11 @@ class LifecycleNotPermitted(PermissionDenied):
 
 class LifecycleTransitionInvalid(Conflict):
     """The agreement cannot move from its status to the one asked for."""
+
+
+class GatewayNotFound(NotFound):
+    def __init__(self, gateway_id: str) -> None:
+        super().__init__(
+            f"There is no gateway with id '{gateway_id}' in the catalogue.",
+            hint="The list of gateways is at /register/gateways (`sharewell register gateways`).",
+        )

@@ -16,8 +16,10 @@ from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from sharewell.register.catalogue import load_catalogue
 from sharewell.register.errors import (
     AgreementNotFound,
+    GatewayNotFound,
     LifecycleNotPermitted,
     LifecycleTransitionInvalid,
     OrganisationNotFound,
@@ -74,6 +76,13 @@ class ImportReport:
     created: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def prepare_register(session: Session, *, today: dt.date | None = None) -> tuple[int, int, list[str]]:
+    """Keep the catalogue in step with this release and expire lapsed agreements."""
+    gateways, rules = load_catalogue(session)
+    return gateways, rules, expire_lapsed(session, today=today)
 
 
 # --------------------------------------------------------------------------- parsing
@@ -280,6 +289,7 @@ def _merge_staff(
 class _ResolvedAgreement:
     document: AgreementDocument  # canonical: sorted lists, consent_required decided
     field_rows: list[DatasetField]
+    warnings: list[str]
 
 
 def _apply_agreement(
@@ -293,6 +303,7 @@ def _apply_agreement(
     resolved = _resolve_agreement(session, document, label, problems)
     if resolved is None:
         return None
+    report.warnings.extend(f"{label}: {warning}" for warning in resolved.warnings)
     agreement = session.get(Agreement, document.id)
     if agreement is not None:
         if agreement_document(agreement) == resolved.document:
@@ -415,7 +426,36 @@ def _resolve_agreement(
             "consent_required": consent_based or bool(document.consent_required),
         }
     )
-    return _ResolvedAgreement(document=canonical, field_rows=field_rows)
+    return _ResolvedAgreement(
+        document=canonical,
+        field_rows=field_rows,
+        warnings=_party_warnings(document, organisations, list(gateways.values())),
+    )
+
+
+def _party_warnings(
+    document: AgreementDocument, organisations: dict[str, Organisation], gateways: list[Gateway]
+) -> list[str]:
+    """Where no cited gateway names a party's kind of body: legal to check, not to refuse.
+
+    The catalogue's party lists are compiled conservatively from partly verified sources, so
+    the register warns the DPO and the broker decides each request.
+    """
+    warnings = []
+    discloser = organisations[document.discloser]
+    if not any(discloser.kind in g.discloser_kinds for g in gateways):
+        warnings.append(
+            f"no gateway cited names a {discloser.kind} as a body that may disclose; "
+            f"check the law covers {discloser.name}"
+        )
+    for recipient_id in document.recipients:
+        recipient = organisations[recipient_id]
+        if not any(recipient.kind in g.recipient_kinds for g in gateways):
+            warnings.append(
+                f"no gateway cited names a {recipient.kind} as a body that may receive; "
+                f"check the law covers {recipient.name}"
+            )
+    return warnings
 
 
 def _a(kind: str) -> str:
@@ -565,8 +605,11 @@ def list_gateways(session: Session) -> Sequence[Gateway]:
     return session.scalars(select(Gateway).order_by(Gateway.id)).all()
 
 
-def get_gateway(session: Session, gateway_id: str) -> Gateway | None:
-    return session.get(Gateway, gateway_id)
+def get_gateway(session: Session, gateway_id: str) -> Gateway:
+    gateway = session.get(Gateway, gateway_id)
+    if gateway is None:
+        raise GatewayNotFound(gateway_id)
+    return gateway
 
 
 # --------------------------------------------------------------------------- copying

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# The whole suite, first on the embedded SQLite database, then on PostgreSQL.
+# Each run creates its own databases and drops them afterwards.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PGHOST="${PGHOST:-127.0.0.1}" PGPORT="${PGPORT:-5432}" PGUSER="${PGUSER:-postgres}"
+
+ensure_postgres() {
+  if pg_isready -q -h "$PGHOST" -p "$PGPORT" 2>/dev/null; then return 0; fi
+  echo "PostgreSQL is not answering on $PGHOST:$PGPORT; trying to start the local cluster"
+  if command -v pg_ctlcluster >/dev/null && [ -d /etc/postgresql ]; then
+    pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main start || true
+  fi
+  for _ in $(seq 1 30); do
+    pg_isready -q -h "$PGHOST" -p "$PGPORT" && return 0
+    sleep 1
+  done
+  echo "PostgreSQL is still not answering on $PGHOST:$PGPORT: start it and run make test again" >&2
+  return 1
+}
+
+echo "== SQLite =="
+SHAREWELL_TEST_DATABASE=sqlite .venv/bin/python -m pytest "$@"
+ensure_postgres
+echo "== PostgreSQL ($PGHOST:$PGPORT) =="
+SHAREWELL_TEST_DATABASE=postgresql .venv/bin/python -m pytest "$@"

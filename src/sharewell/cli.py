@@ -1,0 +1,77 @@
+"""`sharewell …`: one command per job. Domain errors become a message and an exit code here."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+import typer
+
+from sharewell.cli_support import EXIT_CODES, console, errors, open_engine, unit_of_work
+from sharewell.config import load_settings
+from sharewell.demo.cli import app as demo_app
+from sharewell.errors import SharewellError
+from sharewell.register.cli import app as register_app
+from sharewell.register.cli import dataset_app
+
+app = typer.Typer(
+    help="Sharewell: lawful sharing of benefit data, with a ledger every citizen can check.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+@app.command()
+def init() -> None:
+    """Create the database (or bring it up to date) and load the gateway catalogue."""
+    from sharewell.register.services import prepare_register
+
+    settings = load_settings()
+    settings.home.mkdir(parents=True, exist_ok=True)
+    with unit_of_work() as session:
+        gateways, rules, expired = prepare_register(session)
+    console.print(f"Database ready: {settings.database_url.split('@')[-1]}")
+    console.print(f"Gateway catalogue: {gateways} gateways and {rules} benefit rules updated.")
+    if expired:
+        console.print(f"Expired {len(expired)} agreements past their end date: {', '.join(expired)}")
+
+
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Address to listen on."),
+    port: int = typer.Option(8000, help="Port to listen on."),
+) -> None:
+    """Serve the register, portals and API."""
+    import uvicorn
+
+    from sharewell.web.app import create_app
+
+    open_engine().dispose()
+    console.print(f"Sharewell is at http://{host}:{port}/ (public register: /register)")
+    uvicorn.run(create_app(), host=host, port=port, log_level="info")
+
+
+def run(argv: list[str]) -> int:
+    """Run one command line and return its exit code (what `main` and the tests use)."""
+    try:
+        app(args=argv, prog_name="sharewell", standalone_mode=False)
+    except SharewellError as error:
+        errors.print(f"[bold red]Error:[/] {error.diagnostics()}", highlight=False)
+        return next(code for kind, code in EXIT_CODES if isinstance(error, kind))
+    except click.exceptions.Exit as done:
+        return done.exit_code
+    except click.ClickException as usage:
+        usage.show()
+        return usage.exit_code
+    except click.exceptions.Abort:
+        errors.print("Aborted.")
+        return 1
+    return 0
+
+
+def main() -> None:
+    sys.exit(run(sys.argv[1:]))
+
+
+
+app.add_typer(register_app, name="register")
+app.add_typer(dataset_app, name="dataset")
+app.add_typer(demo_app, name="demo")

@@ -1,0 +1,125 @@
+"""`sharewell demo seed`: a synthetic borough, its register and its data, ready to explore."""
+
+from __future__ import annotations
+
+import hashlib
+from importlib import resources
+from pathlib import Path
+
+import typer
+from sqlalchemy import Engine, select
+
+from sharewell.cli_support import console, open_engine
+from sharewell.config import load_settings
+from sharewell.db import transaction
+from sharewell.demo.borough import generate_borough
+from sharewell.progress import progress_bar
+from sharewell.register import services
+from sharewell.register.dataset_import import find_dataset, import_dataset_csv
+from sharewell.register.models import DatasetImport
+from sharewell.register.vocabulary import AgreementStatus
+
+app = typer.Typer(
+    help="The synthetic borough for demos, tests and benchmarks.", no_args_is_help=True
+)
+
+# The agreements the demo shows in force, each activated by its discloser's DPO.
+DEMO_ACTIVATIONS = {
+    "dwp-northbridge-welfare-services": "dpo@dwp.example",
+    "northbridge-hb-fsm-consent": "dpo@northbridge.example",
+    "northbridge-southmere-shared-service": "dpo@northbridge.example",
+    "northbridge-advice-referrals": "dpo@northbridge.example",
+}
+
+DEMO_SIGN_INS = {
+    "Northbridge DPO": "dpo@northbridge.example",
+    "Northbridge benefits officer": "officer@northbridge.example",
+    "Southmere DPO": "dpo@southmere.example",
+    "DWP DPO": "dpo@dwp.example",
+}
+
+
+def demo_register_text() -> str:
+    return resources.files("sharewell.demo").joinpath("data", "register.yaml").read_text("utf-8")
+
+
+@app.command()
+def seed(
+    people: int = typer.Option(2_000, min=1, max=10_000_000, help="People in the borough."),
+    seed: int = typer.Option(1, help="Random seed: the same seed gives the same borough."),
+    load: bool = typer.Option(
+        True, help="Load the extracts into the datasets (else only write the CSV files)."
+    ),
+) -> None:
+    """Create the demo register and a reproducible synthetic borough. Safe to run again."""
+    settings = load_settings()
+    engine = open_engine()
+    try:
+        with transaction(engine) as session:
+            services.prepare_register(session)
+            report = services.import_documents(session, demo_register_text(), source="demo")
+            for agreement_id, dpo in DEMO_ACTIVATIONS.items():
+                if services.get_agreement(session, agreement_id).status == AgreementStatus.DRAFT:
+                    services.change_status(
+                        session,
+                        agreement_id,
+                        AgreementStatus.ACTIVE,
+                        actor=services.get_staff_user(session, dpo),
+                        reason="Demo: signed off by both parties.",
+                    )
+        console.print(
+            f"Register: {len(report.created)} created, {len(report.unchanged)} already there."
+        )
+
+        out_dir = settings.home / "borough" / f"people-{people}-seed-{seed}"
+        if out_dir.exists():
+            console.print(f"Borough already generated in {out_dir}")
+        else:
+            with progress_bar() as bar:
+                task = bar.add_task("Generating people", total=people)
+                summary = generate_borough(
+                    out_dir, people=people, seed=seed, progress=lambda n: bar.advance(task, n)
+                )
+            console.print(
+                f"Generated {summary.people} people in {summary.households} households "
+                f"into {out_dir}"
+            )
+        if load:
+            _load_extracts(engine, out_dir)
+    finally:
+        engine.dispose()
+
+
+def _load_extracts(engine: Engine, out_dir: Path) -> None:
+    """Load each extract unless that very file (same name and digest) is already loaded."""
+    for csv_path in sorted(out_dir.glob("*/*.csv")):
+        organisation_id, key = csv_path.parent.name, csv_path.stem
+        with transaction(engine) as session:
+            dataset = find_dataset(session, organisation_id, key)
+            last = session.scalar(
+                select(DatasetImport)
+                .where(DatasetImport.dataset_id == dataset.id)
+                .order_by(DatasetImport.id.desc())
+                .limit(1)
+            )
+            if last is not None and last.filename == csv_path.name and _same_file(last, csv_path):
+                console.print(f"{organisation_id}/{key}: already loaded ({last.rows} rows)")
+                continue
+            with progress_bar() as bar:
+                task = bar.add_task(f"Loading {organisation_id}/{key}", total=None)
+                result = import_dataset_csv(
+                    session,
+                    organisation_id,
+                    key,
+                    csv_path,
+                    progress=lambda n: bar.advance(task, n),
+                )
+            console.print(f"{result.dataset}: loaded {result.rows} rows")
+
+
+def _same_file(last: DatasetImport, path: Path) -> bool:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest() == last.sha256

@@ -1,0 +1,69 @@
+"""The public register as JSON: the same facts as the pages, for other systems to read."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlalchemy.orm import Session
+
+from sharewell.register import services
+from sharewell.register.schemas import (
+    AgreementDocument,
+    OrganisationDocument,
+    PublicAgreement,
+    PublicGateway,
+    PublicRegister,
+)
+from sharewell.web.access import public
+from sharewell.web.deps import get_session
+
+router = APIRouter(dependencies=[Depends(public)])
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+@router.get("/api/v1/register/agreements", response_model=PublicRegister)
+def list_agreements(session: SessionDep, include_inactive: bool = False) -> PublicRegister:
+    """Agreements in force (with `include_inactive`, suspended and expired ones too)."""
+    return PublicRegister(
+        agreements=services.published_agreements(session, include_inactive=include_inactive),
+        gateways_url="/api/v1/register/gateways",
+        schema_url="/register/schema/agreement-v1.json",
+    )
+
+
+@router.get("/api/v1/register/agreements/{agreement_id}", response_model=PublicAgreement)
+def get_agreement(agreement_id: str, session: SessionDep) -> PublicAgreement:
+    return services.published_agreement(session, agreement_id)
+
+
+class GatewayList(BaseModel):
+    gateways: list[PublicGateway]
+
+
+@router.get("/api/v1/register/gateways", response_model=GatewayList)
+def list_gateways(session: SessionDep) -> GatewayList:
+    return GatewayList(
+        gateways=[
+            PublicGateway(
+                id=g.id, title=g.title, citation=g.citation, kind=g.kind, status=g.status,
+                jurisdiction=g.jurisdiction, consent_required=g.consent_required,
+                source_url=g.source_url,
+            )
+            for g in services.list_gateways(session)
+        ]
+    )
+
+
+@router.get("/register/schema/agreement-v1.json")
+def agreement_schema() -> JSONResponse:
+    return JSONResponse(AgreementDocument.model_json_schema(),
+                        media_type="application/schema+json")
+
+
+@router.get("/register/schema/organisation-v1.json")
+def organisation_schema() -> JSONResponse:
+    return JSONResponse(OrganisationDocument.model_json_schema(),
+                        media_type="application/schema+json")

@@ -1,0 +1,74 @@
+"""The one ASGI app: public register now; citizen portal, staff portal and JSON API to come."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from pathlib import Path
+
+from fastapi import Depends, FastAPI, Request, Response
+from fastapi.responses import PlainTextResponse
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import Engine
+from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+
+from sharewell import db
+from sharewell.config import Settings, load_settings
+from sharewell.register import api as register_api
+from sharewell.register import views as register_views
+from sharewell.web.access import public
+from sharewell.web.errors import install_error_handlers
+from sharewell.web.templating import build_templates
+
+STATIC_DIR = Path(__file__).parent / "static"
+GOVUK_ASSETS_DIR = STATIC_DIR / "govuk"
+
+# The GOV.UK template's one inline script (it marks the body as js-enabled); CSP allows it by hash.
+_GOVUK_INLINE_SCRIPT = (
+    "document.body.className += ' js-enabled' + ('noModule' in HTMLScriptElement.prototype"
+    " ? ' govuk-frontend-supported' : '');"
+)
+_INLINE_HASH = base64.b64encode(hashlib.sha256(_GOVUK_INLINE_SCRIPT.encode()).digest()).decode()
+CONTENT_SECURITY_POLICY = (
+    f"default-src 'self'; script-src 'self' 'sha256-{_INLINE_HASH}'; "
+    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+)
+
+
+class SecurityHeaders(BaseHTTPMiddleware):
+    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
+        response = await call_next(request)
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        return response
+
+
+def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:
+    settings = settings or load_settings()
+    engine = engine or db.engine_for(settings)
+    app = FastAPI(
+        title="Sharewell",
+        version="0.1.0",
+        summary="Lawful sharing of benefit data, with a ledger every citizen can check.",
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/api/v1/openapi.json",
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessions = db.session_factory(engine)
+    app.state.templates = build_templates()
+    app.add_middleware(SecurityHeaders)
+    install_error_handlers(app)
+    app.include_router(register_views.router)
+    app.include_router(register_api.router)
+
+    @app.get("/healthz", dependencies=[Depends(public)], response_class=PlainTextResponse)
+    def healthz() -> str:
+        return "ok"
+
+    app.mount("/assets", StaticFiles(directory=GOVUK_ASSETS_DIR, check_dir=False), name="assets")
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    return app

@@ -1,0 +1,96 @@
+"""The one place domain errors become HTTP: a GOV.UK error page, or RFC 9457 problem+json."""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException
+
+from sharewell.errors import Conflict, InvalidInput, NotFound, PermissionDenied, SharewellError
+
+STATUS_FOR: list[tuple[type[SharewellError], int]] = [
+    (InvalidInput, 422),
+    (NotFound, 404),
+    (PermissionDenied, 403),
+    (Conflict, 409),
+    (SharewellError, 500),
+]
+
+PAGE_TITLES = {
+    404: "Page not found",
+    403: "You cannot do that",
+    409: "That clashes with what is already there",
+    422: "There is a problem with what you sent",
+    500: "Sorry, there is a problem with the service",
+}
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/") or request.url.path.endswith(".json")
+
+
+def problem(status: int, detail: str, *, errors: list[dict[str, str]] | None = None) -> Response:
+    body: dict[str, object] = {
+        "type": "about:blank",
+        "title": HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+    }
+    if errors:
+        body["errors"] = errors
+    return JSONResponse(body, status_code=status, media_type="application/problem+json")
+
+
+def _page(request: Request, status: int, message: str, hint: str | None = None) -> Response:
+    templates = request.app.state.templates
+    return templates.TemplateResponse(  # type: ignore[no-any-return]
+        request,
+        "error.html",
+        {"title": PAGE_TITLES.get(status, HTTPStatus(status).phrase), "message": message,
+         "hint": hint, "nav": None},
+        status_code=status,
+    )
+
+
+async def _domain_error(request: Request, error: Exception) -> Response:
+    assert isinstance(error, SharewellError)
+    status = next(code for kind, code in STATUS_FOR if isinstance(error, kind))
+    if _wants_json(request):
+        problems = getattr(error, "problems", [])
+        return problem(
+            status, error.diagnostics() if not problems else error.message,
+            errors=[{"detail": p} for p in problems] or None,
+        )
+    return _page(request, status, error.message, error.hint)
+
+
+async def _http_error(request: Request, error: Exception) -> Response:
+    assert isinstance(error, HTTPException)
+    detail = str(error.detail) if error.status_code != 404 else (
+        "If you typed the web address, check it is correct. If you followed a link, the "
+        "agreement may have been withdrawn or not yet published."
+    )
+    if _wants_json(request):
+        return problem(error.status_code, detail)
+    return _page(request, error.status_code, detail)
+
+
+async def _validation_error(request: Request, error: Exception) -> Response:
+    assert isinstance(error, RequestValidationError)
+    errors = [
+        {"pointer": "/" + "/".join(str(p) for p in e["loc"]), "detail": str(e["msg"])}
+        for e in error.errors()
+    ]
+    summary = "; ".join(f"{e['pointer']}: {e['detail']}" for e in errors)
+    if _wants_json(request):
+        return problem(422, f"The request is not valid: {summary}", errors=errors)
+    return _page(request, 422, f"The request is not valid: {summary}")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(SharewellError, _domain_error)
+    app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)

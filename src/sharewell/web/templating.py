@@ -1,0 +1,51 @@
+"""Jinja with the GOV.UK Frontend macros, and the filters our pages share."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from fastapi.templating import Jinja2Templates
+from jinja2 import ChoiceLoader, Environment, PackageLoader, PrefixLoader, select_autoescape
+
+from sharewell.register.vocabulary import PURPOSE_TITLES, Purpose
+
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+
+
+def govuk_date(value: dt.date | dt.datetime | None) -> str:
+    """Dates the GOV.UK way: 1 April 2026."""
+    if value is None:
+        return ""
+    return f"{value.day} {value:%B %Y}"
+
+
+def purpose_title(code: str) -> str:
+    try:
+        return PURPOSE_TITLES[Purpose(code)]
+    except ValueError:
+        return code
+
+
+def humanise(value: str) -> str:
+    """`use_power` → `Use power`, for vocabulary shown to people."""
+    text = value.replace("_", " ").replace("-", " ")
+    return text[:1].upper() + text[1:]
+
+
+def build_templates() -> Jinja2Templates:
+    environment = Environment(
+        loader=ChoiceLoader(
+            [
+                PackageLoader("sharewell.web", "templates"),
+                PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")}),
+            ]
+        ),
+        autoescape=select_autoescape(("html",)),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    environment.filters["govuk_date"] = govuk_date
+    environment.filters["purpose_title"] = purpose_title
+    environment.filters["humanise"] = humanise
+    return Jinja2Templates(env=environment)
