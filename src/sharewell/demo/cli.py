@@ -40,7 +40,7 @@ DEMO_SIGN_INS = {
 
 
 def demo_register_text() -> str:
-    return resources.files("sharewell.demo").joinpath("data", "register.yaml").read_text("utf-8")
+    return resources.files("sharewell.demo").joinpath("data").joinpath("register.yaml").read_text("utf-8")
 
 
 @app.command()

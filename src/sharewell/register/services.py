@@ -209,7 +209,7 @@ def _apply_organisation(
     label = f"organisation '{document.id}'"
     organisation = session.get(Organisation, document.id)
     if organisation is not None:
-        if organisation_document(organisation) == document:
+        if organisation_document(organisation) == _canonical_organisation(document):
             report.unchanged.append(label)
             return
         if not update:
@@ -236,6 +236,16 @@ def _apply_organisation(
     organisation.kind = document.kind.value
     _merge_datasets(session, organisation, document.datasets, problems)
     _merge_staff(session, organisation, document.staff)
+
+
+def _canonical_organisation(document: OrganisationDocument) -> OrganisationDocument:
+    """Datasets by key and staff by email: the order the register keeps and exports them in."""
+    return document.model_copy(
+        update={
+            "datasets": sorted(document.datasets, key=lambda d: d.key),
+            "staff": sorted(document.staff, key=lambda s: s.email),
+        }
+    )
 
 
 def _merge_datasets(
@@ -502,14 +512,14 @@ def organisation_document(organisation: Organisation) -> OrganisationDocument:
                         sensitivity=Sensitivity(f.sensitivity),
                         required=f.required,
                     )
-                    for f in d.fields
+                    for f in sorted(d.fields, key=lambda f: f.position)
                 ],
             )
-            for d in organisation.datasets
+            for d in sorted(organisation.datasets, key=lambda d: d.key)
         ],
         staff=[
             StaffDocument(email=s.email, name=s.name, role=Role(s.role))
-            for s in organisation.staff
+            for s in sorted(organisation.staff, key=lambda s: s.email)
         ],
     )
 

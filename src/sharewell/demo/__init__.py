@@ -1,0 +1,1 @@
+"""The synthetic borough: demo organisations, agreements and noisy benefit extracts."""
