@@ -37,7 +37,9 @@ def fresh_database(directory: Path) -> Iterator[str]:
         yield f"sqlite:///{directory / 'sharewell.db'}"
         return
     if DATABASE != "postgresql":
-        raise pytest.UsageError(f"SHAREWELL_TEST_DATABASE must be sqlite or postgresql, not {DATABASE}")
+        raise pytest.UsageError(
+            f"SHAREWELL_TEST_DATABASE must be sqlite or postgresql, not {DATABASE}"
+        )
     name = f"sharewell_test_{uuid.uuid4().hex[:12]}"
     admin = f"host={POSTGRES_HOST} port={POSTGRES_PORT} user={POSTGRES_USER} dbname=postgres"
     with psycopg.connect(admin, autocommit=True) as connection:
@@ -67,11 +69,12 @@ def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
 
 @pytest.fixture
 def session(engine: Engine) -> Iterator[Session]:
-    """A session whose every commit is really a savepoint of a transaction rolled back at the end."""
+    """A session whose commits are savepoints of a transaction rolled back after the test."""
     connection = engine.connect()
     outer = connection.begin()
-    session = Session(bind=connection, join_transaction_mode="create_savepoint",
-                      expire_on_commit=False)
+    session = Session(
+        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+    )
     try:
         yield session
     finally:

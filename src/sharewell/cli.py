@@ -19,6 +19,8 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
+
+
 @app.command()
 def init() -> None:
     """Create the database (or bring it up to date) and load the gateway catalogue."""
@@ -31,7 +33,9 @@ def init() -> None:
     console.print(f"Database ready: {settings.database_url.split('@')[-1]}")
     console.print(f"Gateway catalogue: {gateways} gateways and {rules} benefit rules updated.")
     if expired:
-        console.print(f"Expired {len(expired)} agreements past their end date: {', '.join(expired)}")
+        console.print(
+            f"Expired {len(expired)} agreements past their end date: {', '.join(expired)}"
+        )
 
 
 @app.command()
@@ -69,7 +73,6 @@ def run(argv: list[str]) -> int:
 
 def main() -> None:
     sys.exit(run(sys.argv[1:]))
-
 
 
 app.add_typer(register_app, name="register")

@@ -41,5 +41,3 @@ def unit_of_work() -> Iterator[Session]:
             yield session
     finally:
         engine.dispose()
-
-

@@ -30,5 +30,5 @@ def normalise_database_url(url: str) -> str:
     """Accept the URLs people paste (``postgres://``, ``postgresql://``) and use psycopg 3."""
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url

@@ -26,8 +26,9 @@ class NotFound(SharewellError):
 class InvalidInput(SharewellError):
     """Input failed validation; nothing was written."""
 
-    def __init__(self, message: str, *, hint: str | None = None,
-                 problems: list[str] | None = None) -> None:
+    def __init__(
+        self, message: str, *, hint: str | None = None, problems: list[str] | None = None
+    ) -> None:
         super().__init__(message, hint=hint)
         self.problems = problems or []
 

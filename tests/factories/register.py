@@ -21,8 +21,15 @@ from sharewell.register.models import (
     StaffUser,
 )
 
-MUTABLE_TABLES = (Organisation, StaffUser, Dataset, DatasetField, Agreement,
-                  AgreementStatusEvent, DatasetRecord)
+MUTABLE_TABLES = (
+    Organisation,
+    StaffUser,
+    Dataset,
+    DatasetField,
+    Agreement,
+    AgreementStatusEvent,
+    DatasetRecord,
+)
 
 
 def load_demo_register(session: Session) -> services.ImportReport:
@@ -49,8 +56,9 @@ def agreement_yaml(**overrides: Any) -> str:
         "recipients": ["southmere"],
         "gateways": ["ssaa1992-s122e"],
         "purposes": [{"code": "benefit-administration", "description": "Paying claims."}],
-        "datasets": [{"dataset": "housing-benefit-claims",
-                      "fields": ["record_id", "nino", "weekly_award"]}],
+        "datasets": [
+            {"dataset": "housing-benefit-claims", "fields": ["record_id", "nino", "weekly_award"]}
+        ],
         "valid_from": "2026-04-01",
         "valid_until": "2027-03-31",
     }
@@ -64,8 +72,9 @@ def agreement_yaml(**overrides: Any) -> str:
 
 def dpo(session: Session, organisation_id: str) -> StaffUser:
     return session.scalars(
-        select(StaffUser).where(StaffUser.organisation_id == organisation_id,
-                                StaffUser.role == "dpo")
+        select(StaffUser).where(
+            StaffUser.organisation_id == organisation_id, StaffUser.role == "dpo"
+        )
     ).one()
 
 

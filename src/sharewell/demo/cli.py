@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from functools import partial
 from importlib import resources
 from pathlib import Path
 
@@ -40,7 +41,12 @@ DEMO_SIGN_INS = {
 
 
 def demo_register_text() -> str:
-    return resources.files("sharewell.demo").joinpath("data").joinpath("register.yaml").read_text("utf-8")
+    return (
+        resources.files("sharewell.demo")
+        .joinpath("data")
+        .joinpath("register.yaml")
+        .read_text("utf-8")
+    )
 
 
 @app.command()
@@ -92,29 +98,35 @@ def seed(
 
 def _load_extracts(engine: Engine, out_dir: Path) -> None:
     """Load each extract unless that very file (same name and digest) is already loaded."""
-    for csv_path in sorted(out_dir.glob("*/*.csv")):
-        organisation_id, key = csv_path.parent.name, csv_path.stem
-        with transaction(engine) as session:
-            dataset = find_dataset(session, organisation_id, key)
-            last = session.scalar(
-                select(DatasetImport)
-                .where(DatasetImport.dataset_id == dataset.id)
-                .order_by(DatasetImport.id.desc())
-                .limit(1)
-            )
-            if last is not None and last.filename == csv_path.name and _same_file(last, csv_path):
-                console.print(f"{organisation_id}/{key}: already loaded ({last.rows} rows)")
-                continue
-            with progress_bar() as bar:
-                task = bar.add_task(f"Loading {organisation_id}/{key}", total=None)
-                result = import_dataset_csv(
-                    session,
-                    organisation_id,
-                    key,
-                    csv_path,
-                    progress=lambda n: bar.advance(task, n),
+    with progress_bar() as bar:
+        for csv_path in sorted(out_dir.glob("*/*.csv")):
+            organisation_id, key = csv_path.parent.name, csv_path.stem
+            with transaction(engine) as session:
+                dataset = find_dataset(session, organisation_id, key)
+                last = session.scalar(
+                    select(DatasetImport)
+                    .where(DatasetImport.dataset_id == dataset.id)
+                    .order_by(DatasetImport.id.desc())
+                    .limit(1)
                 )
+                if (
+                    last is not None
+                    and last.filename == csv_path.name
+                    and _same_file(last, csv_path)
+                ):
+                    console.print(f"{organisation_id}/{key}: already loaded ({last.rows} rows)")
+                    continue
+                task = bar.add_task(f"Loading {organisation_id}/{key}", total=_data_rows(csv_path))
+                result = import_dataset_csv(
+                    session, organisation_id, key, csv_path, progress=partial(bar.advance, task)
+                )
+                bar.update(task, completed=result.rows)
             console.print(f"{result.dataset}: loaded {result.rows} rows")
+
+
+def _data_rows(path: Path) -> int:
+    with path.open("rb") as handle:
+        return max(sum(1 for _ in handle) - 1, 0)
 
 
 def _same_file(last: DatasetImport, path: Path) -> bool:

@@ -48,8 +48,13 @@ def list_gateways(session: SessionDep) -> GatewayList:
     return GatewayList(
         gateways=[
             PublicGateway(
-                id=g.id, title=g.title, citation=g.citation, kind=g.kind, status=g.status,
-                jurisdiction=g.jurisdiction, consent_required=g.consent_required,
+                id=g.id,
+                title=g.title,
+                citation=g.citation,
+                kind=g.kind,
+                status=g.status,
+                jurisdiction=g.jurisdiction,
+                consent_required=g.consent_required,
                 source_url=g.source_url,
             )
             for g in services.list_gateways(session)
@@ -59,11 +64,11 @@ def list_gateways(session: SessionDep) -> GatewayList:
 
 @router.get("/register/schema/agreement-v1.json")
 def agreement_schema() -> JSONResponse:
-    return JSONResponse(AgreementDocument.model_json_schema(),
-                        media_type="application/schema+json")
+    return JSONResponse(AgreementDocument.model_json_schema(), media_type="application/schema+json")
 
 
 @router.get("/register/schema/organisation-v1.json")
 def organisation_schema() -> JSONResponse:
-    return JSONResponse(OrganisationDocument.model_json_schema(),
-                        media_type="application/schema+json")
+    return JSONResponse(
+        OrganisationDocument.model_json_schema(), media_type="application/schema+json"
+    )

@@ -79,7 +79,10 @@ class CatalogueBenefitRule(BaseModel):
 
 def _read(name: str) -> Any:
     return yaml.safe_load(
-        resources.files("sharewell.register").joinpath("data").joinpath(name).read_text(encoding="utf-8")
+        resources.files("sharewell.register")
+        .joinpath("data")
+        .joinpath(name)
+        .read_text(encoding="utf-8")
     )
 
 

@@ -18,10 +18,12 @@ from sharewell.register.errors import RegisterInputInvalid
 from sharewell.register.schemas import AgreementDocument, OrganisationDocument
 from sharewell.register.vocabulary import AgreementStatus
 
-app = typer.Typer(help="Gateways, organisations and information-sharing agreements.",
-                  no_args_is_help=True)
-dataset_app = typer.Typer(help="Datasets a body holds: load its CSV extracts.",
-                          no_args_is_help=True)
+app = typer.Typer(
+    help="Gateways, organisations and information-sharing agreements.", no_args_is_help=True
+)
+dataset_app = typer.Typer(
+    help="Datasets a body holds: load its CSV extracts.", no_args_is_help=True
+)
 
 
 class _ValidationOnly(Exception):
@@ -50,10 +52,12 @@ def _print_report(report: services.ImportReport, verb: str) -> None:
 
 @app.command("import")
 def import_(
-    files: list[Path] = typer.Argument(..., help="YAML files of organisation/v1 and agreement/v1 "
-                                       "documents."),
-    update: bool = typer.Option(False, help="Replace existing organisations and draft agreements "
-                                "whose details differ."),
+    files: list[Path] = typer.Argument(
+        ..., help="YAML files of organisation/v1 and agreement/v1 documents."
+    ),
+    update: bool = typer.Option(
+        False, help="Replace existing organisations and draft agreements whose details differ."
+    ),
 ) -> None:
     """Import organisations and agreements. All files load, or nothing does."""
     with unit_of_work() as session:
@@ -82,12 +86,15 @@ def validate(files: list[Path] = typer.Argument(..., help="YAML files to check."
 
 @app.command()
 def export(
-    agreements: list[str] = typer.Argument(None, help="Agreement ids (default: the whole "
-                                           "register)."),
-    organisation: str | None = typer.Option(None, help="Only this organisation and the "
-                                            "agreements it discloses under."),
-    output: Path | None = typer.Option(None, "--output", "-o", help="File to write (default: "
-                                       "standard output)."),
+    agreements: list[str] = typer.Argument(
+        None, help="Agreement ids (default: the whole register)."
+    ),
+    organisation: str | None = typer.Option(
+        None, help="Only this organisation and the agreements it discloses under."
+    ),
+    output: Path | None = typer.Option(
+        None, "--output", "-o", help="File to write (default: standard output)."
+    ),
 ) -> None:
     """Export agreements (and organisations) as versioned YAML, ready to import elsewhere."""
     with unit_of_work() as session:
@@ -106,12 +113,14 @@ def export(
 def copy(
     source: str = typer.Argument(..., help="Id of the published agreement to copy."),
     into: str = typer.Option(..., help="Organisation that will disclose under the copy."),
-    new_id: str | None = typer.Option(None, "--id", help="Id for the copy (default: "
-                                      "<into>-<source's name>)."),
-    recipient: list[str] = typer.Option(None, help="Recipient of the copy (repeat; default: "
-                                        "the original's recipients)."),
-    valid_from: dt.date | None = typer.Option(None, formats=["%Y-%m-%d"]),  # noqa: B008
-    valid_until: dt.date | None = typer.Option(None, formats=["%Y-%m-%d"]),  # noqa: B008
+    new_id: str | None = typer.Option(
+        None, "--id", help="Id for the copy (default: <into>-<source's name>)."
+    ),
+    recipient: list[str] = typer.Option(
+        None, help="Recipient of the copy (repeat; default: the original's recipients)."
+    ),
+    valid_from: dt.date | None = typer.Option(None, formats=["%Y-%m-%d"]),
+    valid_until: dt.date | None = typer.Option(None, formats=["%Y-%m-%d"]),
     by: str | None = typer.Option(None, help="Email of the DPO making the copy."),
 ) -> None:
     """Copy an agreement as a draft template into another council (a replicable scheme)."""
@@ -124,8 +133,9 @@ def copy(
             new_id=new_id,
             recipients=recipient or None,
             valid_from=valid_from.date() if isinstance(valid_from, dt.datetime) else valid_from,
-            valid_until=(valid_until.date() if isinstance(valid_until, dt.datetime)
-                         else valid_until),
+            valid_until=(
+                valid_until.date() if isinstance(valid_until, dt.datetime) else valid_until
+            ),
             actor=actor,
         )
         console.print(f"Created draft {agreement.id} from {source} for {into}.")
@@ -195,8 +205,9 @@ def schema(
 
 @dataset_app.command("import")
 def dataset_import(
-    dataset: str = typer.Argument(..., help="ORGANISATION/DATASET, e.g. "
-                                  "northbridge/housing-benefit-claims"),
+    dataset: str = typer.Argument(
+        ..., help="ORGANISATION/DATASET, e.g. northbridge/housing-benefit-claims"
+    ),
     file: Path = typer.Argument(..., help="CSV file with a header row of the dataset's fields."),
 ) -> None:
     """Load a CSV extract into a dataset, replacing its rows. A bad file imports nothing."""

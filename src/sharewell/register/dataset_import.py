@@ -59,7 +59,10 @@ def _text(value: str) -> str:
 def _nino(value: str) -> str:
     normalised = value.replace(" ", "").upper()
     if not NINO.match(normalised):
-        raise ValueProblem(f"'{value}' is not a National Insurance number (like QQ123456C)")
+        raise ValueProblem(
+            f"'{value}' is not a National Insurance number "
+            "(two letters, six digits and A, B, C or D, like AB123456C)"
+        )
     return normalised
 
 
@@ -164,18 +167,23 @@ def _import(
     progress: Callable[[int], None] | None,
 ) -> ImportResult:
     digest = hashlib.sha256()
-    text = io.TextIOWrapper(io.BufferedReader(_Hashing(handle, digest)), encoding="utf-8-sig", newline="")
+    text = io.TextIOWrapper(
+        io.BufferedReader(_Hashing(handle, digest)), encoding="utf-8-sig", newline=""
+    )
     reader = csv.reader(text)
     problems: list[str] = []
     try:
         header = next(reader, None)
     except (UnicodeDecodeError, csv.Error) as error:
-        raise RegisterInputInvalid(f"{label} cannot be read as a UTF-8 CSV file: {error}.") from None
+        raise RegisterInputInvalid(
+            f"{label} cannot be read as a UTF-8 CSV file: {error}."
+        ) from None
     if header is None:
         raise RegisterInputInvalid(f"{label} is empty; it needs a header row and data rows.")
     fields = _check_header(dataset, [h.strip() for h in header], label)
 
     rows = 0
+    stopped_early = False
     seen_keys: set[str] = set()
     with session.begin_nested() as savepoint:
         removed = session.execute(
@@ -188,6 +196,9 @@ def _import(
         pending: list[dict[str, Any]] = []
         try:
             for line_number, values in _rows(reader):
+                if len(problems) >= MAX_PROBLEMS:
+                    stopped_early = True
+                    break
                 rows += 1
                 data = _check_row(fields, values, line_number, problems)
                 if data is None or problems:
@@ -201,16 +212,18 @@ def _import(
                     continue
                 seen_keys.add(key)
                 pending.append(
-                    {"dataset_id": dataset.id, "record_id": key, "import_id": record.id,
-                     "data": data}
+                    {
+                        "dataset_id": dataset.id,
+                        "record_id": key,
+                        "import_id": record.id,
+                        "data": data,
+                    }
                 )
                 if len(pending) >= BATCH_ROWS:
                     session.execute(insert(DatasetRecord), pending)
                     pending.clear()
                 if progress is not None and rows % BATCH_ROWS == 0:
                     progress(BATCH_ROWS)
-                if len(problems) >= MAX_PROBLEMS:
-                    break
         except (UnicodeDecodeError, csv.Error) as error:
             problems.append(f"after row {rows + 1}: the file cannot be read as CSV: {error}")
         if rows == 0 and not problems:
@@ -224,7 +237,7 @@ def _import(
             record.sha256 = digest.hexdigest()
             session.flush()
     if problems:
-        more = " (stopped after the first 50)" if len(problems) >= MAX_PROBLEMS else ""
+        more = f" (stopped after the first {MAX_PROBLEMS})" if stopped_early else ""
         raise RegisterInputInvalid(
             f"{label}: {len(problems)} problem{'s' if len(problems) > 1 else ''} found{more}; "
             f"nothing was imported into {dataset.organisation_id}/{dataset.key}.",
@@ -254,11 +267,13 @@ def _check_header(dataset: Dataset, header: list[str], label: str) -> list[Datas
         if name not in by_name
     ]
     problems += [
-        f"column '{name}' appears more than once" for name in sorted(set(header))
+        f"column '{name}' appears more than once"
+        for name in sorted(set(header))
         if header.count(name) > 1
     ]
     problems += [
-        f"required column '{f.name}' is missing" for f in dataset.fields
+        f"required column '{f.name}' is missing"
+        for f in dataset.fields
         if f.required and f.name not in header
     ]
     if RECORD_KEY_FIELD not in header:

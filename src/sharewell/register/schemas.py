@@ -162,9 +162,7 @@ class AgreementDocument(_Document):
         return self
 
 
-Document = Annotated[
-    OrganisationDocument | AgreementDocument, Field(discriminator="sharewell")
-]
+Document = Annotated[OrganisationDocument | AgreementDocument, Field(discriminator="sharewell")]
 
 
 class PublicGateway(BaseModel):

@@ -79,7 +79,9 @@ class ImportReport:
     warnings: list[str] = field(default_factory=list)
 
 
-def prepare_register(session: Session, *, today: dt.date | None = None) -> tuple[int, int, list[str]]:
+def prepare_register(
+    session: Session, *, today: dt.date | None = None
+) -> tuple[int, int, list[str]]:
     """Keep the catalogue in step with this release and expire lapsed agreements."""
     gateways, rules = load_catalogue(session)
     return gateways, rules, expire_lapsed(session, today=today)
@@ -359,8 +361,7 @@ def _resolve_agreement(
             found.append(f"{role} '{organisation_id}' is not an organisation in the register")
 
     gateways = {
-        g.id: g
-        for g in session.scalars(select(Gateway).where(Gateway.id.in_(document.gateways)))
+        g.id: g for g in session.scalars(select(Gateway).where(Gateway.id.in_(document.gateways)))
     }
     for gateway_id in document.gateways:
         gateway = gateways.get(gateway_id)
@@ -578,8 +579,10 @@ def export_register(session: Session, organisation_id: str | None = None) -> str
         organisations = [o for o in organisations if o.id == organisation_id]
         agreements = [a for a in agreements if a.discloser_id == organisation_id]
     return dump_documents(
-        [*(organisation_document(o) for o in organisations),
-         *(agreement_document(a) for a in agreements)]
+        [
+            *(organisation_document(o) for o in organisations),
+            *(agreement_document(a) for a in agreements),
+        ]
     )
 
 
@@ -654,9 +657,11 @@ def copy_agreement(
             hint="Copy an active, suspended or expired agreement from the public register.",
         )
     template = agreement_document(source)
-    chosen_recipients = list(recipients) if recipients is not None else [
-        r for r in template.recipients if r != into
-    ]
+    chosen_recipients = (
+        list(recipients)
+        if recipients is not None
+        else [r for r in template.recipients if r != into]
+    )
     draft = template.model_copy(
         update={
             "id": new_id or _copy_id(source, into),
@@ -817,8 +822,9 @@ def public_agreement(agreement: Agreement, today: dt.date) -> PublicAgreement:
             for p in agreement.purposes
         ],
         datasets=[
-            PublicDatasetFields(dataset=d.dataset, title=titles.get(d.dataset, d.dataset),
-                                fields=d.fields)
+            PublicDatasetFields(
+                dataset=d.dataset, title=titles.get(d.dataset, d.dataset), fields=d.fields
+            )
             for d in document.datasets
         ],
         valid_from=agreement.valid_from,
@@ -845,9 +851,7 @@ def published_agreements(
         .where(Agreement.status != AgreementStatus.DRAFT.value)
         .order_by(Agreement.discloser_id, Agreement.id)
     ).all()
-    return [
-        public_agreement(a, today) for a in agreements if effective_status(a, today) in shown
-    ]
+    return [public_agreement(a, today) for a in agreements if effective_status(a, today) in shown]
 
 
 def published_agreement(

@@ -40,11 +40,15 @@ def _render(request: Request, template: str, context: dict[str, Any]) -> Respons
 
 @router.get("/")
 def home(request: Request, session: SessionDep) -> Response:
-    return _render(request, "public/home.html", {
-        "title": "Follow how your benefit information is shared",
-        "nav": None,
-        "active_count": len(services.published_agreements(session)),
-    })
+    return _render(
+        request,
+        "public/home.html",
+        {
+            "title": "Follow how your benefit information is shared",
+            "nav": None,
+            "active_count": len(services.published_agreements(session)),
+        },
+    )
 
 
 @router.get("/register")
@@ -54,12 +58,16 @@ def register(
     show: Annotated[list[str], Query()] = [],  # noqa: B006  (FastAPI reads the default)
 ) -> Response:
     include_inactive = "all" in show
-    return _render(request, "public/register.html", {
-        "title": "Register of information-sharing agreements",
-        "nav": "register",
-        "agreements": services.published_agreements(session, include_inactive=include_inactive),
-        "include_inactive": include_inactive,
-    })
+    return _render(
+        request,
+        "public/register.html",
+        {
+            "title": "Register of information-sharing agreements",
+            "nav": "register",
+            "agreements": services.published_agreements(session, include_inactive=include_inactive),
+            "include_inactive": include_inactive,
+        },
+    )
 
 
 @router.get("/register/agreements/{agreement_id}.yaml")
@@ -77,43 +85,62 @@ def agreement(request: Request, agreement_id: str, session: SessionDep) -> Respo
     published = services.published_agreement(session, agreement_id)
     stored = services.get_agreement(session, agreement_id)
     fields = [f for d in stored.discloser.datasets for f in d.fields]
-    derived = (
-        session.get(Agreement, published.derived_from) if published.derived_from else None
+    derived = session.get(Agreement, published.derived_from) if published.derived_from else None
+    return _render(
+        request,
+        "public/agreement.html",
+        {
+            "title": published.title,
+            "nav": "register",
+            "agreement": published,
+            "field_titles": {(f.dataset.key, f.name): f.title for f in fields},
+            "field_sensitivity": {(f.dataset.key, f.name): f.sensitivity for f in fields},
+            "derived_from_published": derived is not None
+            and derived.status != AgreementStatus.DRAFT,
+        },
     )
-    return _render(request, "public/agreement.html", {
-        "title": published.title,
-        "nav": "register",
-        "agreement": published,
-        "field_titles": {(f.dataset.key, f.name): f.title for f in fields},
-        "field_sensitivity": {(f.dataset.key, f.name): f.sensitivity for f in fields},
-        "derived_from_published": derived is not None
-        and derived.status != AgreementStatus.DRAFT,
-    })
 
 
 @router.get("/register/gateways")
 def gateways(request: Request, session: SessionDep) -> Response:
-    return _render(request, "public/gateways.html", {
-        "title": "Legal gateways",
-        "nav": "gateways",
-        "gateways": services.list_gateways(session),
-    })
+    return _render(
+        request,
+        "public/gateways.html",
+        {
+            "title": "Legal gateways",
+            "nav": "gateways",
+            "gateways": services.list_gateways(session),
+        },
+    )
 
 
 @router.get("/register/gateways/{gateway_id}")
 def gateway(request: Request, gateway_id: str, session: SessionDep) -> Response:
     found = services.get_gateway(session, gateway_id)
-    return _render(request, "public/gateway.html", {
-        "title": found.title, "nav": "gateways", "gateway": found,
-    })
+    return _render(
+        request,
+        "public/gateway.html",
+        {
+            "title": found.title,
+            "nav": "gateways",
+            "gateway": found,
+        },
+    )
 
 
 @router.get("/register/benefit-rules")
 def benefit_rules(request: Request, session: SessionDep) -> Response:
     rules = session.scalars(select(BenefitRule).order_by(BenefitRule.benefit)).all()
-    return _render(request, "public/benefit_rules.html", {
-        "title": "Benefit rules", "nav": "rules", "rules": rules, "money": _money,
-    })
+    return _render(
+        request,
+        "public/benefit_rules.html",
+        {
+            "title": "Benefit rules",
+            "nav": "rules",
+            "rules": rules,
+            "money": _money,
+        },
+    )
 
 
 def _money(amount: BenefitAmount) -> str:

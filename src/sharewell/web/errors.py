@@ -49,8 +49,12 @@ def _page(request: Request, status: int, message: str, hint: str | None = None) 
     return templates.TemplateResponse(  # type: ignore[no-any-return]
         request,
         "error.html",
-        {"title": PAGE_TITLES.get(status, HTTPStatus(status).phrase), "message": message,
-         "hint": hint, "nav": None},
+        {
+            "title": PAGE_TITLES.get(status, HTTPStatus(status).phrase),
+            "message": message,
+            "hint": hint,
+            "nav": None,
+        },
         status_code=status,
     )
 
@@ -61,7 +65,8 @@ async def _domain_error(request: Request, error: Exception) -> Response:
     if _wants_json(request):
         problems = getattr(error, "problems", [])
         return problem(
-            status, error.diagnostics() if not problems else error.message,
+            status,
+            error.diagnostics() if not problems else error.message,
             errors=[{"detail": p} for p in problems] or None,
         )
     return _page(request, status, error.message, error.hint)
@@ -69,9 +74,13 @@ async def _domain_error(request: Request, error: Exception) -> Response:
 
 async def _http_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, HTTPException)
-    detail = str(error.detail) if error.status_code != 404 else (
-        "If you typed the web address, check it is correct. If you followed a link, the "
-        "agreement may have been withdrawn or not yet published."
+    detail = (
+        str(error.detail)
+        if error.status_code != 404
+        else (
+            "If you typed the web address, check it is correct. If you followed a link, the "
+            "agreement may have been withdrawn or not yet published."
+        )
     )
     if _wants_json(request):
         return problem(error.status_code, detail)

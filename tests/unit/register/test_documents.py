@@ -72,9 +72,9 @@ def test_discloser_cannot_be_a_recipient() -> None:
 
 
 def test_field_listed_twice() -> None:
-    message = problems_of(agreement_yaml(
-        datasets=[{"dataset": "housing-benefit-claims", "fields": ["nino", "nino"]}]
-    ))
+    message = problems_of(
+        agreement_yaml(datasets=[{"dataset": "housing-benefit-claims", "fields": ["nino", "nino"]}])
+    )
     assert "fields listed more than once: nino" in message
 
 

@@ -29,7 +29,8 @@ def refused(session: Session, text: str) -> str:
 def test_demo_register_imports_every_document(register: Session) -> None:
     agreements = services.list_agreements(register)
     assert {a.id for a in agreements} >= {
-        "dwp-northbridge-welfare-services", "northbridge-hb-fsm-consent",
+        "dwp-northbridge-welfare-services",
+        "northbridge-hb-fsm-consent",
     }
     assert all(a.status == AgreementStatus.DRAFT for a in agreements)
 
@@ -37,7 +38,8 @@ def test_demo_register_imports_every_document(register: Session) -> None:
 def test_importing_the_same_file_twice_changes_nothing(register: Session) -> None:
     before = row_counts(register)
     report = load_demo_register(register)
-    assert report.created == [] and report.updated == []
+    assert report.created == []
+    assert report.updated == []
     assert len(report.unchanged) == 11
     assert row_counts(register) == before
 
@@ -62,16 +64,20 @@ def test_an_offence_is_not_a_gateway(register: Session) -> None:
 
 
 def test_unknown_field(register: Session) -> None:
-    message = refused(register, agreement_yaml(
-        datasets=[{"dataset": "housing-benefit-claims", "fields": ["nino", "shoe_size"]}]
-    ))
+    message = refused(
+        register,
+        agreement_yaml(
+            datasets=[{"dataset": "housing-benefit-claims", "fields": ["nino", "shoe_size"]}]
+        ),
+    )
     assert "field 'shoe_size' is not in northbridge's dataset 'housing-benefit-claims'" in message
 
 
 def test_dataset_of_another_body(register: Session) -> None:
-    message = refused(register, agreement_yaml(
-        datasets=[{"dataset": "pension-credit-extract", "fields": ["nino"]}]
-    ))
+    message = refused(
+        register,
+        agreement_yaml(datasets=[{"dataset": "pension-credit-extract", "fields": ["nino"]}]),
+    )
     assert "dataset 'pension-credit-extract' is not held by northbridge" in message
 
 
@@ -86,17 +92,25 @@ def test_purpose_the_law_cited_does_not_permit(register: Session) -> None:
 
 
 def test_consent_cannot_be_switched_off_where_the_law_needs_it(register: Session) -> None:
-    message = refused(register, agreement_yaml(
-        gateways=["consent-route"], purposes=[{"code": "consented-purpose"}],
-        consent_required=False,
-    ))
+    message = refused(
+        register,
+        agreement_yaml(
+            gateways=["consent-route"],
+            purposes=[{"code": "consented-purpose"}],
+            consent_required=False,
+        ),
+    )
     assert "consent_required is false but consent-route requires consent" in message
 
 
 def test_consent_is_required_when_a_gateway_requires_it(register: Session) -> None:
-    services.import_documents(register, agreement_yaml(
-        gateways=["consent-route"], purposes=[{"code": "free-school-meals"}],
-    ))
+    services.import_documents(
+        register,
+        agreement_yaml(
+            gateways=["consent-route"],
+            purposes=[{"code": "free-school-meals"}],
+        ),
+    )
     assert services.get_agreement(register, "northbridge-test-agreement").consent_required
 
 
@@ -118,8 +132,13 @@ def test_update_never_rewrites_an_active_agreement(register: Session) -> None:
     from factories.register import TODAY, dpo
 
     services.import_documents(register, agreement_yaml())
-    services.change_status(register, "northbridge-test-agreement", AgreementStatus.ACTIVE,
-                           actor=dpo(register, "northbridge"), today=TODAY)
+    services.change_status(
+        register,
+        "northbridge-test-agreement",
+        AgreementStatus.ACTIVE,
+        actor=dpo(register, "northbridge"),
+        today=TODAY,
+    )
     message = refused(register, agreement_yaml(title="Sneaky"))
     assert "already exists (active)" in message
     with pytest.raises(RegisterInputInvalid, match="nothing was imported") as caught:
@@ -141,8 +160,11 @@ def test_organisation_and_its_agreement_in_one_file(session: Session) -> None:
         "  - {name: record_id, title: Id, type: string, sensitivity: identifier, required: true}\n"
         "  - {name: nino, title: NINO, type: nino, sensitivity: identifier}\n"
         "staff:\n- {email: dpo@eastvale.example, name: Eve, role: dpo}\n---\n"
-        + agreement_yaml(id="eastvale-shared", discloser="eastvale",
-                         datasets=[{"dataset": "housing-benefit-claims", "fields": ["nino"]}])
+        + agreement_yaml(
+            id="eastvale-shared",
+            discloser="eastvale",
+            datasets=[{"dataset": "housing-benefit-claims", "fields": ["nino"]}],
+        )
     )
     report = services.import_documents(session, text)
     assert report.created == ["organisation 'eastvale'", "agreement 'eastvale-shared'"]
@@ -158,8 +180,9 @@ def test_staff_email_of_another_organisation_is_refused(register: Session) -> No
 
 def test_fields_cannot_be_dropped_from_a_dataset(register: Session) -> None:
     text = services.export_register(register, "southmere")
-    shrunk = text.replace("  - name: capital\n    title: Capital\n    type: money\n"
-                          "    sensitivity: financial\n", "")
+    shrunk = text.replace(
+        "  - name: capital\n    title: Capital\n    type: money\n    sensitivity: financial\n", ""
+    )
     assert shrunk != text
     with pytest.raises(RegisterInputInvalid) as caught:
         services.import_documents(register, shrunk, update=True)
@@ -167,13 +190,21 @@ def test_fields_cannot_be_dropped_from_a_dataset(register: Session) -> None:
 
 
 def test_warns_when_no_gateway_names_the_kind_of_body(register: Session) -> None:
-    report = services.import_documents(register, agreement_yaml(
-        recipients=["northbridge-advice"], gateways=["ssaa1992-s122e"],
-    ))
+    report = services.import_documents(
+        register,
+        agreement_yaml(
+            recipients=["northbridge-advice"],
+            gateways=["ssaa1992-s122e"],
+        ),
+    )
     assert report.warnings == []
-    report = services.import_documents(register, agreement_yaml(
-        id="northbridge-fsm-new", recipients=["northbridge-schools"],
-        gateways=["cwsa2026-s33-fsm-information-sharing"],
-        purposes=[{"code": "free-school-meals"}],
-    ))
+    report = services.import_documents(
+        register,
+        agreement_yaml(
+            id="northbridge-fsm-new",
+            recipients=["northbridge-schools"],
+            gateways=["cwsa2026-s33-fsm-information-sharing"],
+            purposes=[{"code": "free-school-meals"}],
+        ),
+    )
     assert any("may disclose" in w for w in report.warnings)

@@ -45,13 +45,16 @@ def test_a_recipients_dpo_may_also_change_it(register: Session) -> None:
     assert services.get_agreement(register, AGREEMENT).status == AgreementStatus.ACTIVE
 
 
-@pytest.mark.parametrize("email", [
-    "officer@northbridge.example",   # right organisation, wrong role
-    "admin@northbridge.example",     # even an admin is not the DPO
-    "auditor@northbridge.example",
-    "dpo@dwp.example",               # a DPO, but of a body that is not a party
-    "dpo@schools.southmere.example",
-])
+@pytest.mark.parametrize(
+    "email",
+    [
+        "officer@northbridge.example",  # right organisation, wrong role
+        "admin@northbridge.example",  # even an admin is not the DPO
+        "auditor@northbridge.example",
+        "dpo@dwp.example",  # a DPO, but of a body that is not a party
+        "dpo@schools.southmere.example",
+    ],
+)
 def test_anyone_else_is_refused_and_nothing_changes(register: Session, email: str) -> None:
     with pytest.raises(LifecycleNotPermitted, match="only a data protection officer"):
         activate(register, staff(register, email))
@@ -69,13 +72,16 @@ def test_suspend_then_reactivate_then_expire(register: Session) -> None:
     assert [e.to_status for e in agreement.events] == ["active", "suspended", "active", "expired"]
 
 
-@pytest.mark.parametrize(("path", "refused"), [
-    ([], AgreementStatus.SUSPENDED),                       # a draft cannot be suspended
-    ([], AgreementStatus.EXPIRED),
-    ([AgreementStatus.ACTIVE], AgreementStatus.ACTIVE),
-    ([AgreementStatus.ACTIVE, AgreementStatus.EXPIRED], AgreementStatus.ACTIVE),  # final
-    ([AgreementStatus.ACTIVE, AgreementStatus.EXPIRED], AgreementStatus.DRAFT),
-])
+@pytest.mark.parametrize(
+    ("path", "refused"),
+    [
+        ([], AgreementStatus.SUSPENDED),  # a draft cannot be suspended
+        ([], AgreementStatus.EXPIRED),
+        ([AgreementStatus.ACTIVE], AgreementStatus.ACTIVE),
+        ([AgreementStatus.ACTIVE, AgreementStatus.EXPIRED], AgreementStatus.ACTIVE),  # final
+        ([AgreementStatus.ACTIVE, AgreementStatus.EXPIRED], AgreementStatus.DRAFT),
+    ],
+)
 def test_transitions_outside_the_lifecycle(
     register: Session, path: list[AgreementStatus], refused: AgreementStatus
 ) -> None:
@@ -88,8 +94,13 @@ def test_transitions_outside_the_lifecycle(
 
 def test_an_agreement_past_its_end_cannot_be_activated(register: Session) -> None:
     with pytest.raises(LifecycleTransitionInvalid, match="ended on 2029-03-31"):
-        services.change_status(register, AGREEMENT, AgreementStatus.ACTIVE,
-                               actor=dpo(register, "northbridge"), today=dt.date(2029, 4, 1))
+        services.change_status(
+            register,
+            AGREEMENT,
+            AgreementStatus.ACTIVE,
+            actor=dpo(register, "northbridge"),
+            today=dt.date(2029, 4, 1),
+        )
 
 
 def test_law_not_in_force_cannot_be_activated(register: Session) -> None:
@@ -100,8 +111,7 @@ def test_law_not_in_force_cannot_be_activated(register: Session) -> None:
 def test_lapsed_agreements_expire_and_leave_the_public_register(register: Session) -> None:
     activate(register, dpo(register, "northbridge"))
     after_end = dt.date(2029, 4, 1)
-    assert AGREEMENT not in [a.id for a in services.published_agreements(register,
-                                                                          today=after_end)]
+    assert AGREEMENT not in [a.id for a in services.published_agreements(register, today=after_end)]
     assert services.expire_lapsed(register, today=after_end) == [AGREEMENT]
     agreement = services.get_agreement(register, AGREEMENT)
     assert agreement.status == AgreementStatus.EXPIRED

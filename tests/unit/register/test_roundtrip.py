@@ -28,15 +28,23 @@ def draw_agreement(data: st.DataObject, session: Session) -> dict[str, object]:
     disclosers = [o for o in organisations if o.datasets]
     discloser = data.draw(st.sampled_from(disclosers))
     others = [o.id for o in organisations if o.id != discloser.id]
-    bases = [g for g in session.scalars(select(Gateway).order_by(Gateway.id))
-             if g.kind in SHARING_BASIS_KINDS and (g.purpose_codes or g.consent_required)]
-    gateways = data.draw(st.lists(st.sampled_from(bases), min_size=1, max_size=3,
-                                  unique_by=lambda g: g.id))
+    bases = [
+        g
+        for g in session.scalars(select(Gateway).order_by(Gateway.id))
+        if g.kind in SHARING_BASIS_KINDS and (g.purpose_codes or g.consent_required)
+    ]
+    gateways = data.draw(
+        st.lists(st.sampled_from(bases), min_size=1, max_size=3, unique_by=lambda g: g.id)
+    )
     consent_based = any(g.consent_required for g in gateways)
-    codes = sorted(Purpose) if consent_based else sorted(
-        {Purpose(c) for g in gateways for c in g.purpose_codes})
-    datasets: list[Dataset] = data.draw(st.lists(st.sampled_from(discloser.datasets),
-                                                 min_size=1, unique_by=lambda d: d.key))
+    codes = (
+        sorted(Purpose)
+        if consent_based
+        else sorted({Purpose(c) for g in gateways for c in g.purpose_codes})
+    )
+    datasets: list[Dataset] = data.draw(
+        st.lists(st.sampled_from(discloser.datasets), min_size=1, unique_by=lambda d: d.key)
+    )
     start = data.draw(st.dates(dt.date(2020, 1, 1), dt.date(2035, 1, 1)))
     document: dict[str, object] = {
         "sharewell": "agreement/v1",
@@ -51,9 +59,12 @@ def draw_agreement(data: st.DataObject, session: Session) -> dict[str, object]:
             for code in data.draw(st.lists(st.sampled_from(codes), min_size=1, unique=True))
         ],
         "datasets": [
-            {"dataset": d.key,
-             "fields": data.draw(st.lists(st.sampled_from([f.name for f in d.fields]),
-                                          min_size=1, unique=True))}
+            {
+                "dataset": d.key,
+                "fields": data.draw(
+                    st.lists(st.sampled_from([f.name for f in d.fields]), min_size=1, unique=True)
+                ),
+            }
             for d in datasets
         ],
         "valid_from": start.isoformat(),
@@ -81,8 +92,11 @@ def fresh_register(engine: Engine) -> Iterator[Session]:
             transaction.rollback()
 
 
-@settings(max_examples=60, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(data=st.data())
 def test_export_import_export_is_identical(engine: Engine, data: st.DataObject) -> None:
     with fresh_register(engine) as session:
@@ -105,5 +119,6 @@ def test_the_whole_register_round_trips(session: Session) -> None:
     load_demo_register(session)
     exported = services.export_register(session)
     report = services.import_documents(session, exported)
-    assert report.created == [] and report.updated == []
+    assert report.created == []
+    assert report.updated == []
     assert services.export_register(session) == exported
