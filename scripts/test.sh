@@ -19,6 +19,16 @@ ensure_postgres() {
   return 1
 }
 
+ensure_chromium() {
+  # The browser tests drive Debian's Chromium; Playwright never downloads a browser of its own.
+  if [ -x /usr/bin/chromium ]; then return 0; fi
+  echo "Installing Debian's chromium for the browser tests"
+  if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium fonts-liberation >/dev/null
+}
+
+ensure_chromium
 echo "== SQLite =="
 SHAREWELL_TEST_DATABASE=sqlite .venv/bin/python -m pytest "$@"
 ensure_postgres

@@ -52,7 +52,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         title="Sharewell",
         version="0.1.0",
         summary="Lawful sharing of benefit data, with a ledger every citizen can check.",
-        docs_url="/api/docs",
+        docs_url=None,  # Swagger UI loads from a CDN; the OpenAPI document is enough
         redoc_url=None,
         openapi_url="/api/v1/openapi.json",
     )
