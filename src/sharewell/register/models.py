@@ -171,8 +171,8 @@ class BenefitRule(Base):
 
     id: Mapped[str] = mapped_column(Slug, primary_key=True)
     benefit: Mapped[str] = mapped_column(Text)
-    jurisdiction: Mapped[str] = mapped_column(String(40))
-    rules_year: Mapped[str] = mapped_column(String(40))
+    jurisdiction: Mapped[str] = mapped_column(Text)
+    rules_year: Mapped[str] = mapped_column(Text)
     record: Mapped[dict[str, Any]] = mapped_column(JSON)
 
     amounts: Mapped[list[BenefitAmount]] = relationship(
@@ -187,9 +187,9 @@ class BenefitAmount(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     rule_id: Mapped[str] = mapped_column(ForeignKey("benefit_rules.id", ondelete="CASCADE"))
     position: Mapped[int] = mapped_column(Integer)
-    name: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(Text)
     amount: Mapped[Decimal] = mapped_column(Numeric(14, 4))
-    unit: Mapped[str] = mapped_column(String(60))
+    unit: Mapped[str] = mapped_column(Text)
     applies_from: Mapped[str] = mapped_column(Text)
     applies_from_date: Mapped[dt.date | None] = mapped_column(Date)
     verified: Mapped[str] = mapped_column(String(20))

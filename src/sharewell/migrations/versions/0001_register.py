@@ -10,6 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+
 revision: str = "0001"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
@@ -22,8 +23,8 @@ def upgrade() -> None:
         "benefit_rules",
         sa.Column("id", sa.String(length=100), nullable=False),
         sa.Column("benefit", sa.Text(), nullable=False),
-        sa.Column("jurisdiction", sa.String(length=40), nullable=False),
-        sa.Column("rules_year", sa.String(length=40), nullable=False),
+        sa.Column("jurisdiction", sa.Text(), nullable=False),
+        sa.Column("rules_year", sa.Text(), nullable=False),
         sa.Column("record", sa.JSON(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_benefit_rules")),
     )
@@ -116,9 +117,9 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("rule_id", sa.String(length=100), nullable=False),
         sa.Column("position", sa.Integer(), nullable=False),
-        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("name", sa.Text(), nullable=False),
         sa.Column("amount", sa.Numeric(precision=14, scale=4), nullable=False),
-        sa.Column("unit", sa.String(length=60), nullable=False),
+        sa.Column("unit", sa.Text(), nullable=False),
         sa.Column("applies_from", sa.Text(), nullable=False),
         sa.Column("applies_from_date", sa.Date(), nullable=True),
         sa.Column("verified", sa.String(length=20), nullable=False),
