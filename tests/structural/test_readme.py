@@ -1,0 +1,35 @@
+"""The README's command examples run, in order, on a fresh database, so they cannot rot."""
+
+from __future__ import annotations
+
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+
+from sharewell.cli import run
+
+ROOT = Path(__file__).parents[2]
+
+
+def readme_commands() -> list[str]:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```console\n(.*?)```", text, flags=re.DOTALL)
+    return [line[2:] for block in blocks for line in block.splitlines() if line.startswith("$ ")]
+
+
+def test_readme_has_examples() -> None:
+    assert len(readme_commands()) >= 5
+
+
+def test_readme_examples_run(
+    tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SHAREWELL_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("SHAREWELL_DATABASE_URL", database_url)
+    monkeypatch.chdir(ROOT)
+    for command in readme_commands():
+        program, *arguments = shlex.split(command)
+        assert program == "sharewell"
+        assert run(arguments) == 0, f"README example failed: {command}"
