@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from factories.databases import DATABASE, fresh_database, migrated_engine
 
+
 def pytest_report_header() -> str:
     return f"sharewell test database: {DATABASE}"
 

@@ -30,8 +30,12 @@ def demo_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FastAPI]:
         with db.transaction(engine) as session:
             services.import_documents(session, demo_register_text(), source="demo")
             for agreement_id, email in DEMO_ACTIVATIONS.items():
-                services.change_status(session, agreement_id, AgreementStatus.ACTIVE,
-                                       actor=services.get_staff_user(session, email))
+                services.change_status(
+                    session,
+                    agreement_id,
+                    AgreementStatus.ACTIVE,
+                    actor=services.get_staff_user(session, email),
+                )
         yield create_app(Settings(home=home, database_url=url), engine=engine)
         engine.dispose()
 
@@ -48,8 +52,9 @@ def live_url(demo_app: FastAPI) -> Iterator[str]:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(demo_app, host="127.0.0.1", port=port,
-                                           log_level="warning"))
+    server = uvicorn.Server(
+        uvicorn.Config(demo_app, host="127.0.0.1", port=port, log_level="warning")
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10

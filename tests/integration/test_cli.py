@@ -80,11 +80,14 @@ def test_validate_checks_without_writing(home: Path, database_url: str, tmp_path
 def test_lifecycle_from_the_command_line(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert run(["demo", "seed", "--people", "50", "--no-load"]) == 0
     agreement = "northbridge-fsm-auto-enrolment"
-    assert run(["register", "status", agreement, "active",
-                "--by", "officer@northbridge.example"]) == 77
+    assert (
+        run(["register", "status", agreement, "active", "--by", "officer@northbridge.example"])
+        == 77
+    )
     assert "only a data protection officer" in capsys.readouterr().err
-    assert run(["register", "status", agreement, "suspended",
-                "--by", "dpo@northbridge.example"]) == 75
+    assert (
+        run(["register", "status", agreement, "suspended", "--by", "dpo@northbridge.example"]) == 75
+    )
     assert run(["register", "status", agreement, "active", "--by", "nobody@x.example"]) == 66
 
 
@@ -92,10 +95,35 @@ def test_copy_between_councils_and_between_installations(
     home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     assert run(["demo", "seed", "--people", "50", "--no-load"]) == 0
-    assert run(["register", "copy", "northbridge-hb-fsm-consent", "--into", "southmere",
-                "--recipient", "southmere-schools", "--by", "dpo@southmere.example"]) == 0
-    assert run(["register", "status", "southmere-hb-fsm-consent", "active",
-                "--by", "dpo@southmere.example"]) == 0
+    assert (
+        run(
+            [
+                "register",
+                "copy",
+                "northbridge-hb-fsm-consent",
+                "--into",
+                "southmere",
+                "--recipient",
+                "southmere-schools",
+                "--by",
+                "dpo@southmere.example",
+            ]
+        )
+        == 0
+    )
+    assert (
+        run(
+            [
+                "register",
+                "status",
+                "southmere-hb-fsm-consent",
+                "active",
+                "--by",
+                "dpo@southmere.example",
+            ]
+        )
+        == 0
+    )
     capsys.readouterr()
     exported = tmp_path / "register.yaml"
     assert run(["register", "export", "--output", str(exported)]) == 0

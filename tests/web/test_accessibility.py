@@ -33,8 +33,14 @@ def browser() -> Iterator[Browser]:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=str(CHROMIUM),
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
         )
         yield browser
         browser.close()
@@ -52,29 +58,32 @@ def axe_violations(page: Page) -> list[dict[str, object]]:
     ]
 
 
+@pytest.mark.parametrize("device", WIDTHS)
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
 @pytest.mark.parametrize("name", PAGES)
 def test_page_has_no_accessibility_violations(
-    browser: Browser, live_url: str, name: str, javascript: bool
+    browser: Browser, live_url: str, name: str, javascript: bool, device: str
 ) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
-    for device, width in WIDTHS.items():
-        # bypass_csp lets the test inject axe; the page's own scripts are checked below.
-        context = browser.new_context(viewport={"width": width, "height": 900},
-                                      java_script_enabled=javascript, bypass_csp=True)
-        page = context.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        page.goto(live_url + PAGES[name])
-        assert page.locator("h1").count() == 1
-        # Nothing may scroll sideways, even on a phone.
-        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-        assert overflow <= 0, f"{name} is {overflow}px wider than a {width}px screen"
-        page.screenshot(path=ARTIFACTS / f"{name}-{device}-{'js' if javascript else 'no-js'}.png",
-                        full_page=True)
-        if javascript:
-            assert errors == []
-            assert page.evaluate("document.body.classList.contains('govuk-frontend-supported')")
-            violations = axe_violations(page)
-            assert violations == [], f"{name} at {width}px: {violations}"
-        context.close()
+    width = WIDTHS[device]
+    # bypass_csp lets the test inject axe; the page's own scripts are checked below.
+    context = browser.new_context(
+        viewport={"width": width, "height": 900}, java_script_enabled=javascript, bypass_csp=True
+    )
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(live_url + PAGES[name])
+    assert page.locator("h1").count() == 1
+    # Nothing may scroll sideways, even on a phone.
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"{name} is {overflow}px wider than a {width}px screen"
+    page.screenshot(
+        path=ARTIFACTS / f"{name}-{device}-{'js' if javascript else 'no-js'}.png", full_page=True
+    )
+    if javascript:
+        assert errors == []
+        assert page.evaluate("document.body.classList.contains('govuk-frontend-supported')")
+        violations = axe_violations(page)
+        assert violations == [], f"{name} at {width}px: {violations}"
+    context.close()
