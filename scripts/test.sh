@@ -5,14 +5,18 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export PGHOST="${PGHOST:-127.0.0.1}" PGPORT="${PGPORT:-5432}" PGUSER="${PGUSER:-postgres}"
 
+postgres_answers() {
+  .venv/bin/python -c "import psycopg; psycopg.connect(host='$PGHOST', port='$PGPORT', user='$PGUSER', dbname='postgres', connect_timeout=3).close()" 2>/dev/null
+}
+
 ensure_postgres() {
-  if pg_isready -q -h "$PGHOST" -p "$PGPORT" 2>/dev/null; then return 0; fi
+  if postgres_answers; then return 0; fi
   echo "PostgreSQL is not answering on $PGHOST:$PGPORT; trying to start the local cluster"
   if command -v pg_ctlcluster >/dev/null && [ -d /etc/postgresql ]; then
     pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main start || true
   fi
   for _ in $(seq 1 30); do
-    pg_isready -q -h "$PGHOST" -p "$PGPORT" && return 0
+    postgres_answers && return 0
     sleep 1
   done
   echo "PostgreSQL is still not answering on $PGHOST:$PGPORT: start it and run make test again" >&2

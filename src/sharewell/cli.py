@@ -49,7 +49,12 @@ def serve(
     from sharewell.web.app import create_app
 
     open_engine().dispose()
-    console.print(f"Sharewell is at http://{host}:{port}/ (public register: /register)")
+    base = f"http://{host}:{port}"
+    console.print(f"Sharewell is at {base}/")
+    console.print(f"  Register of agreements: {base}/register")
+    console.print(f"  Legal gateways:         {base}/register/gateways")
+    console.print(f"  Register as JSON:       {base}/api/v1/register/agreements")
+    console.print("Press Ctrl+C to stop.")
     uvicorn.run(create_app(), host=host, port=port, log_level="info")
 
 

@@ -94,6 +94,9 @@ def seed(
             _load_extracts(engine, out_dir)
     finally:
         engine.dispose()
+    console.print("Demo staff, for commands that take --by:")
+    for who, email in DEMO_SIGN_INS.items():
+        console.print(f"  {who}: {email}")
 
 
 def _load_extracts(engine: Engine, out_dir: Path) -> None:

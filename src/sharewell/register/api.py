@@ -46,19 +46,7 @@ class GatewayList(BaseModel):
 @router.get("/api/v1/register/gateways", response_model=GatewayList)
 def list_gateways(session: SessionDep) -> GatewayList:
     return GatewayList(
-        gateways=[
-            PublicGateway(
-                id=g.id,
-                title=g.title,
-                citation=g.citation,
-                kind=g.kind,
-                status=g.status,
-                jurisdiction=g.jurisdiction,
-                consent_required=g.consent_required,
-                source_url=g.source_url,
-            )
-            for g in services.list_gateways(session)
-        ]
+        gateways=[services.public_gateway(g) for g in services.list_gateways(session)]
     )
 
 

@@ -802,19 +802,7 @@ def public_agreement(agreement: Agreement, today: dt.date) -> PublicAgreement:
         status=effective_status(agreement, today),
         discloser=_public_organisation(agreement.discloser),
         recipients=[_public_organisation(r.organisation) for r in agreement.recipients],
-        gateways=[
-            PublicGateway(
-                id=g.gateway.id,
-                title=g.gateway.title,
-                citation=g.gateway.citation,
-                kind=g.gateway.kind,
-                status=g.gateway.status,
-                jurisdiction=g.gateway.jurisdiction,
-                consent_required=g.gateway.consent_required,
-                source_url=g.gateway.source_url,
-            )
-            for g in agreement.gateways
-        ],
+        gateways=[public_gateway(link.gateway) for link in agreement.gateways],
         purposes=[
             PublicPurpose(
                 code=p.code, title=PURPOSE_TITLES[Purpose(p.code)], description=p.description
@@ -831,6 +819,19 @@ def public_agreement(agreement: Agreement, today: dt.date) -> PublicAgreement:
         valid_until=agreement.valid_until,
         consent_required=agreement.consent_required,
         derived_from=agreement.derived_from_id,
+    )
+
+
+def public_gateway(gateway: Gateway) -> PublicGateway:
+    return PublicGateway(
+        id=gateway.id,
+        title=gateway.title,
+        citation=gateway.citation,
+        kind=gateway.kind,
+        status=gateway.status,
+        jurisdiction=gateway.jurisdiction,
+        consent_required=gateway.consent_required,
+        source_url=gateway.source_url,
     )
 
 
