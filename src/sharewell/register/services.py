@@ -220,13 +220,14 @@ def _apply_organisation(
                 "import with --update to change it, or choose another id"
             )
             return
-    for staff in document.staff:
-        holder = session.scalar(select(StaffUser).where(StaffUser.email == staff.email))
-        if holder is not None and holder.organisation_id != document.id:
-            problems.append(
-                f"{label}: staff email {staff.email} already belongs to {holder.organisation_id}"
-            )
-    if problems:
+    emails = [staff.email for staff in document.staff]
+    taken = [
+        f"{label}: staff email {holder.email} already belongs to {holder.organisation_id}"
+        for holder in session.scalars(select(StaffUser).where(StaffUser.email.in_(emails)))
+        if holder.organisation_id != document.id
+    ]
+    if taken:
+        problems.extend(taken)
         return
     if organisation is None:
         organisation = Organisation(id=document.id, name=document.name, kind=document.kind.value)

@@ -208,3 +208,26 @@ def test_warns_when_no_gateway_names_the_kind_of_body(register: Session) -> None
         ),
     )
     assert any("may disclose" in w for w in report.warnings)
+
+
+def test_only_the_real_problems_are_reported(register: Session) -> None:
+    taken = (
+        "sharewell: organisation/v1\nid: eastvale\nname: Eastvale Council\nkind: council\n"
+        "staff:\n- {email: dpo@northbridge.example, name: Impostor, role: dpo}\n"
+    )
+    fine = (
+        "sharewell: organisation/v1\nid: westvale\nname: Westvale Council\nkind: council\n"
+        "datasets:\n- key: housing-benefit-claims\n  title: HB\n  fields:\n"
+        "  - {name: record_id, title: Id, type: string, sensitivity: identifier, required: true}\n"
+    )
+    agreement = agreement_yaml(
+        id="westvale-shared",
+        discloser="westvale",
+        datasets=[{"dataset": "housing-benefit-claims", "fields": ["record_id"]}],
+    )
+    with pytest.raises(RegisterInputInvalid) as caught:
+        services.import_documents(register, "---\n".join([taken, fine, agreement]))
+    assert caught.value.problems == [
+        "organisation 'eastvale': staff email dpo@northbridge.example already belongs to "
+        "northbridge"
+    ]
