@@ -1,0 +1,338 @@
+"""The ledger's operations: durable append, integration into the tree, proofs, fsck.
+
+``append`` runs in the caller's transaction, so a decision and its entry commit together or
+not at all; the caller acknowledges only after its commit. ``integrate`` (the sequencer) then
+hashes new entries into the tree and signs a checkpoint covering them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import cast
+
+from sqlalchemy import Table, insert, select, text, tuple_, update
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+
+from sharewell.ledger import merkle
+from sharewell.ledger.checkpoint import Checkpoint
+from sharewell.ledger.errors import LedgerBusy, LedgerError
+from sharewell.ledger.models import (
+    LedgerCheckpoint,
+    LedgerCosignature,
+    LedgerEntry,
+    LedgerIntegration,
+    LedgerNode,
+    LedgerSequence,
+)
+from sharewell.ledger.note import Note, Signer
+
+Node = tuple[int, int]
+_SEQUENCE = cast(Table, LedgerSequence.__table__)
+_ENTRIES = cast(Table, LedgerEntry.__table__)
+_NODES = cast(Table, LedgerNode.__table__)
+
+# How long an append waits for the sequence lock before saying the ledger is busy.
+APPEND_LOCK_TIMEOUT_MS = 2000
+INTEGRATION_BATCH = 20_000
+RETRY_AFTER_SECONDS = 1
+
+
+class EntryNotFound(LedgerError):
+    def __init__(self, index: int, size: int) -> None:
+        super().__init__(
+            f"There is no entry {index} in the log (it has {size} entries).",
+            hint="Indexes start at 0.",
+        )
+
+
+class SizeNotCheckpointed(LedgerError):
+    """A proof was asked for a tree size the log has not yet integrated."""
+
+
+# --------------------------------------------------------------------------- appending
+
+
+def append(session: Session, entries: Sequence[bytes]) -> list[int]:
+    """Sequence entries in the caller's transaction; returns their indexes.
+
+    The indexes are durable once the caller commits; if the caller rolls back, they are
+    released with everything else (the sequence counter is part of the same transaction).
+    Raises ``LedgerBusy`` rather than waiting long for another writer.
+    """
+    if not entries:
+        return []
+    count = len(entries)
+    try:
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(text(f"SET LOCAL lock_timeout = {APPEND_LOCK_TIMEOUT_MS}"))
+        end = session.execute(
+            update(_SEQUENCE)
+            .where(_SEQUENCE.c.id == 1)
+            .values(next_index=_SEQUENCE.c.next_index + count)
+            .returning(_SEQUENCE.c.next_index)
+        ).scalar_one()
+        first = end - count
+        session.execute(
+            insert(_ENTRIES),
+            [
+                {"index": first + offset, "data": entry, "leaf_hash": merkle.leaf_hash(entry)}
+                for offset, entry in enumerate(entries)
+            ],
+        )
+    except OperationalError as error:
+        if _is_lock_timeout(error):
+            raise LedgerBusy(retry_after=RETRY_AFTER_SECONDS) from None
+        raise
+    return list(range(first, end))
+
+
+def _is_lock_timeout(error: OperationalError) -> bool:
+    # Match the driver's error class or SQLite's code, never the message text.
+    original = error.orig
+    sqlstate = getattr(original, "sqlstate", None)
+    if sqlstate in ("55P03", "40P01"):  # lock_not_available, deadlock_detected
+        return True
+    return getattr(original, "sqlite_errorname", None) in ("SQLITE_BUSY", "SQLITE_LOCKED")
+
+
+def sequenced_size(session: Session) -> int:
+    return session.scalar(select(LedgerSequence.next_index).where(LedgerSequence.id == 1)) or 0
+
+
+def integrated_size(session: Session) -> int:
+    return (
+        session.scalar(select(LedgerIntegration.integrated_size).where(LedgerIntegration.id == 1))
+        or 0
+    )
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def lookup_nodes(session: Session, nodes: Sequence[Node]) -> dict[Node, bytes]:
+    """Fetch perfect-subtree hashes in at most two queries (leaves, then inner nodes)."""
+    wanted = set(nodes)
+    leaves = [k for level, k in wanted if level == 0]
+    inner = [(level, k) for level, k in wanted if level > 0]
+    found: dict[Node, bytes] = {}
+    if leaves:
+        for index, leaf in session.execute(
+            select(LedgerEntry.index, LedgerEntry.leaf_hash).where(LedgerEntry.index.in_(leaves))
+        ):
+            found[(0, index)] = leaf
+    if inner:
+        for level, k, digest in session.execute(
+            select(LedgerNode.level, LedgerNode.k, LedgerNode.hash).where(
+                tuple_(LedgerNode.level, LedgerNode.k).in_(inner)
+            )
+        ):
+            found[(level, k)] = digest
+    return found  # merkle raises TreeNodeMissing for anything absent
+
+
+def _lookup(session: Session) -> Callable[[Sequence[Node]], Mapping[Node, bytes]]:
+    return lambda nodes: lookup_nodes(session, nodes)
+
+
+def get_entry(session: Session, index: int) -> bytes:
+    entry = session.get(LedgerEntry, index)
+    if entry is None:
+        raise EntryNotFound(index, sequenced_size(session))
+    return entry.data
+
+
+def iter_entries(
+    session: Session, start: int = 0, end: int | None = None, *, batch: int = 5_000
+) -> Iterator[tuple[int, bytes]]:
+    """Entries in index order, read in batches so memory stays flat."""
+    end = sequenced_size(session) if end is None else end
+    position = start
+    while position < end:
+        rows = session.execute(
+            select(LedgerEntry.index, LedgerEntry.data)
+            .where(LedgerEntry.index >= position, LedgerEntry.index < min(end, position + batch))
+            .order_by(LedgerEntry.index)
+        ).all()
+        if not rows:
+            return
+        yield from rows
+        position = rows[-1][0] + 1
+
+
+def latest_checkpoint(session: Session) -> LedgerCheckpoint | None:
+    return session.scalars(
+        select(LedgerCheckpoint).order_by(LedgerCheckpoint.size.desc()).limit(1)
+    ).first()
+
+
+def checkpoint_at(session: Session, size: int) -> LedgerCheckpoint | None:
+    return session.get(LedgerCheckpoint, size)
+
+
+def list_checkpoints(session: Session, *, limit: int = 100) -> Sequence[LedgerCheckpoint]:
+    return session.scalars(
+        select(LedgerCheckpoint).order_by(LedgerCheckpoint.size.desc()).limit(limit)
+    ).all()
+
+
+def checkpoint_with_cosignatures(session: Session, checkpoint: LedgerCheckpoint) -> str:
+    """The signed note with every stored witness cosignature line added."""
+    lines = session.scalars(
+        select(LedgerCosignature.line)
+        .where(LedgerCosignature.checkpoint_size == checkpoint.size)
+        .order_by(LedgerCosignature.witness)
+    ).all()
+    return checkpoint.note + "".join(f"{line}\n" for line in lines)
+
+
+def _require_integrated(session: Session, size: int) -> None:
+    covered = integrated_size(session)
+    if size > covered:
+        raise SizeNotCheckpointed(
+            f"The log's tree covers {covered} entries so far, not {size}.",
+            hint="Ask again in a second: the sequencer signs a new checkpoint at least once "
+            "a second while there are new entries.",
+        )
+
+
+def inclusion_proof(session: Session, index: int, size: int) -> list[bytes]:
+    _require_integrated(session, size)
+    if not 0 <= index < size:
+        raise EntryNotFound(index, size)
+    return merkle.inclusion_proof(index, size, _lookup(session))
+
+
+def consistency_proof(session: Session, size1: int, size2: int) -> list[bytes]:
+    _require_integrated(session, size2)
+    if not 0 <= size1 <= size2:
+        raise SizeNotCheckpointed(
+            f"A consistency proof needs 0 ≤ first size ≤ second size, not {size1} and {size2}."
+        )
+    return merkle.consistency_proof(size1, size2, _lookup(session))
+
+
+def tree_root(session: Session, size: int) -> bytes:
+    _require_integrated(session, size)
+    return merkle.tree_root(size, _lookup(session))
+
+
+# --------------------------------------------------------------------------- integrating
+
+
+@dataclass
+class _Frontier:
+    """The right edge of the tree: perfect subtrees, largest first (a compact range)."""
+
+    nodes: list[tuple[int, int, bytes]]
+
+    def push_leaf(self, index: int, leaf: bytes, completed: list[dict[str, object]]) -> None:
+        level, k, digest = 0, index, leaf
+        while self.nodes and self.nodes[-1][0] == level:
+            _, left_k, left = self.nodes.pop()
+            level, k, digest = level + 1, left_k // 2, merkle.node_hash(left, digest)
+            completed.append({"level": level, "k": k, "hash": digest})
+        self.nodes.append((level, k, digest))
+
+    def root(self) -> bytes:
+        return merkle.fold_subtree([digest for _, _, digest in self.nodes])
+
+
+def _frontier(session: Session, size: int) -> _Frontier:
+    plan = merkle.root_plan(size)
+    found = lookup_nodes(session, plan) if plan else {}
+    return _Frontier([(level, k, found[(level, k)]) for level, k in plan])
+
+
+def integrate(
+    session: Session, signer: Signer, *, now: Callable[[], dt.datetime] | None = None
+) -> LedgerCheckpoint | None:
+    """Hash every sequenced entry into the tree and sign a checkpoint covering them.
+
+    Returns the new checkpoint, or None when there was nothing new. Only one integrator runs
+    at a time (the integration row is locked); appends carry on meanwhile.
+    """
+    state = session.scalars(
+        select(LedgerIntegration).where(LedgerIntegration.id == 1).with_for_update()
+    ).one()
+    start = state.integrated_size
+    end = sequenced_size(session)
+    if end == start and checkpoint_at(session, start) is not None:
+        return None
+    frontier = _frontier(session, start)
+    for index, leaf in _leaf_hashes(session, start, end):
+        completed: list[dict[str, object]] = []
+        frontier.push_leaf(index, leaf, completed)
+        if completed:
+            session.execute(insert(_NODES), completed)
+    root = frontier.root() if end else merkle.EMPTY_ROOT
+    note_text = Checkpoint(origin=signer.name, size=end, root_hash=root).sign(signer)
+    checkpoint = LedgerCheckpoint(size=end, root_hash=root, note=note_text)
+    session.add(checkpoint)
+    state.integrated_size = end
+    session.flush()
+    return checkpoint
+
+
+def _leaf_hashes(session: Session, start: int, end: int) -> Iterator[tuple[int, bytes]]:
+    position = start
+    while position < end:
+        rows = session.execute(
+            select(LedgerEntry.index, LedgerEntry.leaf_hash)
+            .where(LedgerEntry.index >= position, LedgerEntry.index < end)
+            .order_by(LedgerEntry.index)
+            .limit(INTEGRATION_BATCH)
+        ).all()
+        if not rows:
+            raise LedgerError(
+                f"Entries {position} to {end - 1} are sequenced but missing.",
+                hint="Run `sharewell ledger fsck`.",
+            )
+        for index, leaf in rows:
+            if index != position:
+                raise LedgerError(
+                    f"Entry {position} is missing from the ledger.",
+                    hint="Run `sharewell ledger fsck`.",
+                )
+            yield index, leaf
+            position += 1
+
+
+# --------------------------------------------------------------------------- witnesses
+
+
+def add_cosignatures(session: Session, note_text: str, witnesses: Sequence[object]) -> list[str]:
+    """Store the cosignature lines on a checkpoint note that verify under configured witnesses.
+
+    Returns the names of the witnesses whose cosignatures were stored.
+    """
+    from sharewell.ledger.note import CosignatureVerifier
+
+    note = Note.from_text(note_text)
+    checkpoint = Checkpoint.from_text(note.text)
+    stored = checkpoint_at(session, checkpoint.size)
+    if stored is None or stored.root_hash != checkpoint.root_hash:
+        raise LedgerError(
+            f"The log never signed a checkpoint of size {checkpoint.size} with that root.",
+            hint="Cosign a checkpoint fetched from /log/checkpoint.",
+        )
+    accepted: list[str] = []
+    for witness in witnesses:
+        assert isinstance(witness, CosignatureVerifier)
+        line = note.signature_line_for(witness)
+        if line is None:
+            continue
+        witness.verify_line(note.text, line)
+        session.merge(
+            LedgerCosignature(checkpoint_size=checkpoint.size, witness=witness.name, line=line)
+        )
+        accepted.append(witness.name)
+    if not accepted:
+        raise LedgerError(
+            "None of the signatures on that checkpoint is from a configured witness.",
+            hint="Add the witness's verifier key to $SHAREWELL_HOME/keys/witnesses.",
+        )
+    session.flush()
+    return accepted
