@@ -342,6 +342,10 @@ class CosignatureSigner(_Ed25519Signer):
 
     clock: Callable[[], int] = field(default=_now, repr=False, compare=False)
 
+    @classmethod
+    def generate(cls, name: str, clock: Callable[[], int] = _now) -> Self:
+        return cls(name, Ed25519PrivateKey.generate(), clock)
+
     def sign(self, message: bytes) -> bytes:
         timestamp = self.clock()
         if not 0 <= timestamp <= _MAX_TIMESTAMP:
