@@ -11,6 +11,8 @@ from sharewell.cli_support import EXIT_CODES, console, errors, open_engine, unit
 from sharewell.config import load_settings
 from sharewell.demo.cli import app as demo_app
 from sharewell.errors import SharewellError
+from sharewell.ledger.cli import app as ledger_app
+from sharewell.ledger.cli import verify_app
 from sharewell.register.cli import app as register_app
 from sharewell.register.cli import dataset_app
 
@@ -24,14 +26,19 @@ app = typer.Typer(
 @app.command()
 def init() -> None:
     """Create the database (or bring it up to date) and load the gateway catalogue."""
+    from sharewell.ledger.keys import ensure_signing_key, signing_key_path
     from sharewell.register.services import prepare_register
 
     settings = load_settings()
     settings.home.mkdir(parents=True, exist_ok=True)
+    signer, created = ensure_signing_key(settings)
     with unit_of_work() as session:
         gateways, rules, expired = prepare_register(session)
     console.print(f"Database ready: {settings.database_url.split('@')[-1]}")
     console.print(f"Gateway catalogue: {gateways} gateways and {rules} benefit rules updated.")
+    if created:
+        console.print(f"Created the ledger signing key {signing_key_path(settings)} (mode 0600).")
+    console.print(f"Ledger verifier key: {signer.vkey}")
     if expired:
         console.print(
             f"Expired {len(expired)} agreements past their end date: {', '.join(expired)}"
@@ -83,3 +90,5 @@ def main() -> None:
 app.add_typer(register_app, name="register")
 app.add_typer(dataset_app, name="dataset")
 app.add_typer(demo_app, name="demo")
+app.add_typer(ledger_app, name="ledger")
+app.add_typer(verify_app, name="verify")

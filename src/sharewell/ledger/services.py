@@ -16,6 +16,7 @@ from sqlalchemy import Table, insert, select, text, tuple_, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from sharewell.errors import Conflict, InvalidInput, NotFound
 from sharewell.ledger import merkle
 from sharewell.ledger.checkpoint import Checkpoint
 from sharewell.ledger.errors import LedgerBusy, LedgerError
@@ -27,7 +28,7 @@ from sharewell.ledger.models import (
     LedgerNode,
     LedgerSequence,
 )
-from sharewell.ledger.note import Note, Signer
+from sharewell.ledger.note import CosignatureVerifier, Note, Signer
 
 Node = tuple[int, int]
 _SEQUENCE = cast(Table, LedgerSequence.__table__)
@@ -40,7 +41,7 @@ INTEGRATION_BATCH = 20_000
 RETRY_AFTER_SECONDS = 1
 
 
-class EntryNotFound(LedgerError):
+class EntryNotFound(LedgerError, NotFound):
     def __init__(self, index: int, size: int) -> None:
         super().__init__(
             f"There is no entry {index} in the log (it has {size} entries).",
@@ -48,7 +49,7 @@ class EntryNotFound(LedgerError):
         )
 
 
-class SizeNotCheckpointed(LedgerError):
+class SizeNotCheckpointed(LedgerError, Conflict):
     """A proof was asked for a tree size the log has not yet integrated."""
 
 
@@ -262,11 +263,14 @@ def integrate(
     if end == start and checkpoint_at(session, start) is not None:
         return None
     frontier = _frontier(session, start)
+    completed: list[dict[str, object]] = []
     for index, leaf in _leaf_hashes(session, start, end):
-        completed: list[dict[str, object]] = []
         frontier.push_leaf(index, leaf, completed)
-        if completed:
+        if len(completed) >= INTEGRATION_BATCH:
             session.execute(insert(_NODES), completed)
+            completed.clear()
+    if completed:
+        session.execute(insert(_NODES), completed)
     root = frontier.root() if end else merkle.EMPTY_ROOT
     note_text = Checkpoint(origin=signer.name, size=end, root_hash=root).sign(signer)
     checkpoint = LedgerCheckpoint(size=end, root_hash=root, note=note_text)
@@ -303,24 +307,27 @@ def _leaf_hashes(session: Session, start: int, end: int) -> Iterator[tuple[int, 
 # --------------------------------------------------------------------------- witnesses
 
 
-def add_cosignatures(session: Session, note_text: str, witnesses: Sequence[object]) -> list[str]:
+class CosignatureRejected(LedgerError, InvalidInput):
+    """A cosignature was for no checkpoint of this log, or by no configured witness."""
+
+
+def add_cosignatures(
+    session: Session, note_text: str, witnesses: Sequence[CosignatureVerifier]
+) -> list[str]:
     """Store the cosignature lines on a checkpoint note that verify under configured witnesses.
 
     Returns the names of the witnesses whose cosignatures were stored.
     """
-    from sharewell.ledger.note import CosignatureVerifier
-
     note = Note.from_text(note_text)
     checkpoint = Checkpoint.from_text(note.text)
     stored = checkpoint_at(session, checkpoint.size)
     if stored is None or stored.root_hash != checkpoint.root_hash:
-        raise LedgerError(
-            f"The log never signed a checkpoint of size {checkpoint.size} with that root.",
+        raise CosignatureRejected(
+            f"This log never signed a checkpoint of size {checkpoint.size} with that root.",
             hint="Cosign a checkpoint fetched from /log/checkpoint.",
         )
     accepted: list[str] = []
     for witness in witnesses:
-        assert isinstance(witness, CosignatureVerifier)
         line = note.signature_line_for(witness)
         if line is None:
             continue
@@ -330,7 +337,7 @@ def add_cosignatures(session: Session, note_text: str, witnesses: Sequence[objec
         )
         accepted.append(witness.name)
     if not accepted:
-        raise LedgerError(
+        raise CosignatureRejected(
             "None of the signatures on that checkpoint is from a configured witness.",
             hint="Add the witness's verifier key to $SHAREWELL_HOME/keys/witnesses.",
         )

@@ -16,6 +16,8 @@ from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from sharewell.ledger import services as ledger
+from sharewell.ledger.entries import EntryKind, encode_entry
 from sharewell.register.catalogue import load_catalogue
 from sharewell.register.errors import (
     AgreementNotFound,
@@ -732,8 +734,46 @@ def change_status(
                 from_status=current.value, to_status=to.value, actor_id=actor.id, reason=reason
             )
         )
+        _record_on_ledger(
+            session, agreement, current, to, actor.organisation_id, actor.role, reason
+        )
         session.flush()
     return agreement
+
+
+def _record_on_ledger(
+    session: Session,
+    agreement: Agreement,
+    before: AgreementStatus,
+    after: AgreementStatus,
+    organisation: str,
+    role: str,
+    reason: str,
+) -> None:
+    """Every change of an agreement's status is a public ledger entry (no staff names)."""
+    ledger.append(
+        session,
+        [
+            encode_entry(
+                EntryKind.AGREEMENT,
+                time=dt.datetime.now(dt.UTC),
+                organisation=organisation,
+                gateways=[g.gateway_id for g in agreement.gateways],
+                fields=sorted(f"{f.field.dataset.key}.{f.field.name}" for f in agreement.fields),
+                outcome=after.value,
+                details={
+                    "agreement": agreement.id,
+                    "discloser": agreement.discloser_id,
+                    "recipients": [r.organisation_id for r in agreement.recipients],
+                    "purposes": [p.code for p in agreement.purposes],
+                    "from": before.value,
+                    "to": after.value,
+                    "by_role": role,
+                    "reason": reason,
+                },
+            )
+        ],
+    )
 
 
 def _check_can_activate(agreement: Agreement, today: dt.date) -> None:
@@ -774,6 +814,15 @@ def expire_lapsed(session: Session, *, today: dt.date | None = None) -> list[str
                     actor_id=None,
                     reason=f"its end date, {agreement.valid_until}, has passed",
                 )
+            )
+            _record_on_ledger(
+                session,
+                agreement,
+                AgreementStatus(agreement.status),
+                AgreementStatus.EXPIRED,
+                "sharewell",
+                "system",
+                f"its end date, {agreement.valid_until}, has passed",
             )
             agreement.status = AgreementStatus.EXPIRED.value
         session.flush()

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import os
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 
 from fastapi import Depends, FastAPI, Request, Response
@@ -14,6 +17,9 @@ from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoin
 
 from sharewell import db
 from sharewell.config import Settings, load_settings
+from sharewell.ledger import api as ledger_api
+from sharewell.ledger.keys import load_signer, signing_key_path
+from sharewell.ledger.sequencer import DEFAULT_INTERVAL_SECONDS, Sequencer
 from sharewell.register import api as register_api
 from sharewell.register import views as register_views
 from sharewell.web.access import public
@@ -45,10 +51,35 @@ class SecurityHeaders(BaseHTTPMiddleware):
         return response
 
 
+def _lifespan_with_sequencer(
+    settings: Settings, engine: Engine
+) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """Run the ledger's sequencer beside the app when this installation has a signing key."""
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        sequencer = None
+        enabled = os.environ.get("SHAREWELL_SEQUENCER", "on") != "off"
+        if enabled and signing_key_path(settings).exists():
+            interval = float(
+                os.environ.get("SHAREWELL_CHECKPOINT_INTERVAL", DEFAULT_INTERVAL_SECONDS)
+            )
+            sequencer = Sequencer(engine, load_signer(settings), interval=interval)
+            sequencer.start()
+        try:
+            yield
+        finally:
+            if sequencer is not None:
+                sequencer.stop()
+
+    return lifespan
+
+
 def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:
     settings = settings or load_settings()
     engine = engine or db.engine_for(settings)
     app = FastAPI(
+        lifespan=_lifespan_with_sequencer(settings, engine),
         title="Sharewell",
         version="0.1.0",
         summary="Lawful sharing of benefit data, with a ledger every citizen can check.",
@@ -64,6 +95,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     install_error_handlers(app)
     app.include_router(register_views.router)
     app.include_router(register_api.router)
+    app.include_router(ledger_api.router)
 
     @app.get("/healthz", dependencies=[Depends(public)], response_class=PlainTextResponse)
     def healthz() -> str:

@@ -10,8 +10,10 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 
 from sharewell.errors import Conflict, InvalidInput, NotFound, PermissionDenied, SharewellError
+from sharewell.ledger.errors import LedgerBusy
 
 STATUS_FOR: list[tuple[type[SharewellError], int]] = [
+    (LedgerBusy, 503),
     (InvalidInput, 422),
     (NotFound, 404),
     (PermissionDenied, 403),
@@ -22,6 +24,7 @@ STATUS_FOR: list[tuple[type[SharewellError], int]] = [
 PAGE_TITLES = {
     404: "Page not found",
     403: "You cannot do that",
+    503: "The service is busy",
     409: "That clashes with what is already there",
     422: "There is a problem with what you sent",
     500: "Sorry, there is a problem with the service",
@@ -29,7 +32,8 @@ PAGE_TITLES = {
 
 
 def _wants_json(request: Request) -> bool:
-    return request.url.path.startswith("/api/") or request.url.path.endswith(".json")
+    path = request.url.path
+    return path.startswith(("/api/", "/log/")) or path.endswith(".json")
 
 
 def problem(status: int, detail: str, *, errors: list[dict[str, str]] | None = None) -> Response:

@@ -126,3 +126,28 @@ def test_drafts_are_not_published(register: Session) -> None:
     assert published.id == AGREEMENT
     assert published.discloser.name == "Northbridge Borough Council"
     assert [g.id for g in published.gateways] == ["ssaa1992-s122e"]
+
+
+def test_every_status_change_is_a_ledger_entry(register: Session) -> None:
+    from sharewell.ledger import services as ledger
+    from sharewell.ledger.entries import decode_entry
+
+    before = ledger.sequenced_size(register)
+    activate(register, dpo(register, "northbridge"))
+    assert ledger.sequenced_size(register) == before + 1
+    body = decode_entry(ledger.get_entry(register, before))
+    assert body["kind"] == "agreement"
+    assert body["organisation"] == "northbridge"
+    assert body["details"]["agreement"] == AGREEMENT
+    assert (body["details"]["from"], body["details"]["to"]) == ("draft", "active")
+    assert "housing-benefit-claims.nino" in body["fields"]
+    assert "dpo@" not in str(body)  # staff are named by role, never by email
+
+
+def test_a_refused_change_writes_no_ledger_entry(register: Session) -> None:
+    from sharewell.ledger import services as ledger
+
+    before = ledger.sequenced_size(register)
+    with pytest.raises(LifecycleNotPermitted):
+        activate(register, staff(register, "officer@northbridge.example"))
+    assert ledger.sequenced_size(register) == before
