@@ -4,5 +4,5 @@ from __future__ import annotations
 
 
 def import_all_models() -> None:
-    import sharewell.ledger.models  # noqa: F401
+    import sharewell.ledger.models
     import sharewell.register.models  # noqa: F401

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import base64
 import json
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.table import Table
@@ -13,7 +13,6 @@ from rich.table import Table
 from sharewell.cli_support import console, open_engine, unit_of_work
 from sharewell.config import load_settings
 from sharewell.ledger import merkle, publish
-from sharewell.ledger.tiles import CHECKPOINT_PATH
 from sharewell.ledger import services as ledger
 from sharewell.ledger.audit import LogSource, audit_log, iter_entries, open_source
 from sharewell.ledger.checkpoint import Checkpoint, SignedCheckpoint
@@ -23,6 +22,7 @@ from sharewell.ledger.fsck import fsck as run_fsck
 from sharewell.ledger.keys import ensure_signing_key, load_signer, load_witnesses
 from sharewell.ledger.note import Note, Verifier
 from sharewell.ledger.sequencer import DEFAULT_INTERVAL_SECONDS, Sequencer, integrate_once
+from sharewell.ledger.tiles import CHECKPOINT_PATH
 from sharewell.progress import progress_bar
 
 app = typer.Typer(
@@ -203,8 +203,9 @@ def verify_inclusion(
     merkle.verify_inclusion(
         bundle["index"], signed.size, merkle.leaf_hash(entry), proof, signed.root_hash
     )
+    signers = ", ".join(signed.verified_by)
     console.print(
-        f"Entry {bundle['index']} is in the log of {signed.size} entries signed by {', '.join(signed.verified_by)}."
+        f"Entry {bundle['index']} is in the log of {signed.size} entries signed by {signers}."
     )
 
 

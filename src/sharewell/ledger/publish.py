@@ -6,7 +6,6 @@ object store or CDN can serve an export, and any tiles client can audit it witho
 
 from __future__ import annotations
 
-import os
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -80,7 +79,7 @@ def export_log(
         (staging / tiles.CHECKPOINT_PATH).write_text(
             ledger.checkpoint_with_cosignatures(session, checkpoint), encoding="utf-8"
         )
-        os.chmod(staging, 0o755)
+        staging.chmod(0o755)  # a published log is meant to be world-readable
         if target.exists():
             shutil.rmtree(target)
         staging.rename(target)
