@@ -87,6 +87,7 @@ class HTTPSource:
                 data: bytes = response.read(MAX_RESOURCE_BYTES + 1)
                 encoding = (response.headers.get("Content-Encoding") or "identity").lower()
         except urllib.error.HTTPError as error:
+            error.close()
             if error.code == 404:
                 raise FileNotFoundError(self.url(path)) from None
             raise OSError(f"{self.url(path)} answered HTTP {error.code}") from None
@@ -155,9 +156,15 @@ def _read_partial(source: LogSource, partial: str, full: str, width: int) -> tup
     except FileNotFoundError as error:
         if width == TILE_WIDTH:
             raise _unreadable(source, partial, error) from error
+        missing = error
     except OSError as error:
         raise _unreadable(source, partial, error) from error
-    return full, _read(source, full)
+    try:
+        return full, source.read(full)
+    except FileNotFoundError:
+        raise _unreadable(source, partial, missing) from missing
+    except OSError as error:
+        raise _unreadable(source, full, error) from error
 
 
 def read_checkpoint(

@@ -160,8 +160,8 @@ def parse_tile_path(path: str) -> Tile | EntryBundle:
             continue
         *head, index_text, width_text = match.groups()
         width = int(width_text) if width_text else TILE_WIDTH
-        if width >= TILE_WIDTH:
-            break
+        if width_text and width >= TILE_WIDTH:
+            break  # a full tile has no .p/ suffix
         index = _decode_index(index_text, path)
         if not head:
             return EntryBundle(index, width)
