@@ -23,16 +23,21 @@ ensure_postgres() {
   return 1
 }
 
-ensure_chromium() {
-  # The browser tests drive Debian's Chromium; Playwright never downloads a browser of its own.
-  if [ -x /usr/bin/chromium ]; then return 0; fi
-  echo "Installing Debian's chromium for the browser tests"
+ensure_system_packages() {
+  # Debian's Chromium drives the browser tests (Playwright never downloads a browser), and
+  # Debian's Go with golang.org/x/mod builds the independent log verifier (tools/tlog-verify).
+  local missing=()
+  [ -x /usr/bin/chromium ] || missing+=(chromium fonts-liberation)
+  command -v go >/dev/null || missing+=(golang-go)
+  [ -d /usr/share/gocode/src/golang.org/x/mod/sumdb/tlog ] || missing+=(golang-golang-x-mod-dev)
+  [ ${#missing[@]} -eq 0 ] && return 0
+  echo "Installing Debian packages the tests need: ${missing[*]}"
   if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium fonts-liberation >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 }
 
-ensure_chromium
+ensure_system_packages
 echo "== SQLite =="
 SHAREWELL_TEST_DATABASE=sqlite .venv/bin/python -m pytest "$@"
 ensure_postgres
