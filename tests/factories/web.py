@@ -17,9 +17,15 @@ from factories.databases import fresh_database, migrated_engine
 from sharewell import db
 from sharewell.config import Settings
 from sharewell.demo.cli import DEMO_ACTIVATIONS, demo_register_text
+from sharewell.ledger import services as ledger
+from sharewell.ledger.keys import ensure_signing_key, witnesses_path
+from sharewell.ledger.note import CosignatureSigner
 from sharewell.register import services
 from sharewell.register.vocabulary import AgreementStatus
 from sharewell.web.app import create_app
+
+# A witness the demo log trusts (its verifier key is in $SHAREWELL_HOME/keys/witnesses).
+WITNESS = CosignatureSigner.generate("witness.example/w1")
 
 
 @pytest.fixture(scope="session")
@@ -36,7 +42,12 @@ def demo_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FastAPI]:
                     AgreementStatus.ACTIVE,
                     actor=services.get_staff_user(session, email),
                 )
-        yield create_app(Settings(home=home, database_url=url), engine=engine)
+        settings = Settings(home=home, database_url=url)
+        signer, _ = ensure_signing_key(settings)
+        witnesses_path(settings).write_text(WITNESS.vkey + "\n", encoding="utf-8")
+        with db.transaction(engine) as session:
+            ledger.integrate(session, signer)
+        yield create_app(settings, engine=engine)
         engine.dispose()
 
 

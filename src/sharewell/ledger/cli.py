@@ -223,7 +223,11 @@ def verify_consistency(
     proof = [
         base64.b64decode(h) for h in json.loads(proof_file.read_text(encoding="utf-8"))["proof"]
     ]
-    merkle.verify_consistency(first.size, second.size, proof, first.root_hash, second.root_hash)
+    if first.size == 0:
+        if first.root_hash != merkle.EMPTY_ROOT:
+            raise LedgerError("The older checkpoint claims an empty log with a non-empty root.")
+    else:
+        merkle.verify_consistency(first.size, second.size, proof, first.root_hash, second.root_hash)
     console.print(f"The log of {second.size} entries extends the log of {first.size} entries.")
 
 

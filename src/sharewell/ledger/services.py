@@ -212,6 +212,8 @@ def consistency_proof(session: Session, size1: int, size2: int) -> list[bytes]:
         raise SizeNotCheckpointed(
             f"A consistency proof needs 0 ≤ first size ≤ second size, not {size1} and {size2}."
         )
+    if size1 == 0:
+        return []  # every log extends the empty one; RFC 9162 defines no proof for it
     return merkle.consistency_proof(size1, size2, _lookup(session))
 
 

@@ -68,12 +68,16 @@ async def _domain_error(request: Request, error: Exception) -> Response:
     status = next(code for kind, code in STATUS_FOR if isinstance(error, kind))
     if _wants_json(request):
         problems = getattr(error, "problems", [])
-        return problem(
+        response = problem(
             status,
             error.diagnostics() if not problems else error.message,
             errors=[{"detail": p} for p in problems] or None,
         )
-    return _page(request, status, error.message, error.hint)
+    else:
+        response = _page(request, status, error.message, error.hint)
+    if isinstance(error, LedgerBusy):
+        response.headers["Retry-After"] = str(error.retry_after)
+    return response
 
 
 async def _http_error(request: Request, error: Exception) -> Response:
