@@ -10,9 +10,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import cast
 
-from sqlalchemy import Table, insert, select, text, tuple_, update
+from sqlalchemy import Table, TextClause, insert, select, text, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -113,29 +114,70 @@ def integrated_size(session: Session) -> int:
 # --------------------------------------------------------------------------- reading
 
 
-def lookup_nodes(session: Session, nodes: Sequence[Node]) -> dict[Node, bytes]:
-    """Fetch perfect-subtree hashes in at most two queries (leaves, then inner nodes)."""
-    wanted = set(nodes)
-    leaves = [k for level, k in wanted if level == 0]
-    inner = [(level, k) for level, k in wanted if level > 0]
-    found: dict[Node, bytes] = {}
+@cache
+def _nodes_query(leaves: int, inner: int) -> TextClause:
+    """Leaf and inner-node hashes in one round trip, each row found by its primary key.
+
+    Only numbered placeholders are formatted into the text; every value is a bound parameter.
+    """
+    parts = []
     if leaves:
-        for index, leaf in session.execute(
-            select(LedgerEntry.index, LedgerEntry.leaf_hash).where(LedgerEntry.index.in_(leaves))
-        ):
-            found[(0, index)] = leaf
+        marks = ", ".join(f":i{i}" for i in range(leaves))
+        parts.append(
+            'SELECT 0 AS level, "index" AS k, leaf_hash AS hash FROM ledger_entries '  # noqa: S608
+            f'WHERE "index" IN ({marks})'
+        )
     if inner:
-        for level, k, digest in session.execute(
-            select(LedgerNode.level, LedgerNode.k, LedgerNode.hash).where(
-                tuple_(LedgerNode.level, LedgerNode.k).in_(inner)
-            )
-        ):
-            found[(level, k)] = digest
+        pairs = " OR ".join(f"(level = :l{i} AND k = :k{i})" for i in range(inner))
+        parts.append(f"SELECT level, k, hash FROM ledger_nodes WHERE {pairs}")  # noqa: S608
+    # And the integrated size, so a proof needs no second round trip to know it is covered.
+    parts.append(
+        "SELECT -1 AS level, integrated_size AS k, NULL AS hash "
+        "FROM ledger_integration WHERE id = 1"
+    )
+    return text(" UNION ALL ".join(parts))
+
+
+MAX_NODES_PER_QUERY = 200
+_SIZE_ROW = -1  # the level marking the integrated-size row in a node query
+
+
+def lookup_nodes(
+    session: Session, nodes: Sequence[Node], *, covering: int | None = None
+) -> dict[Node, bytes]:
+    """Fetch perfect-subtree hashes, normally in one indexed round trip.
+
+    With ``covering``, also check in the same query that the integrated tree covers that many
+    entries (``SizeNotCheckpointed`` if not). This is the hot path of every proof, so it skips
+    building SQL expressions: the statement is fixed text with placeholders, cached by shape.
+    """
+    wanted = sorted(set(nodes))
+    connection = session.connection()  # Core, not the ORM: nothing here is an object
+    found: dict[Node, bytes] = {}
+    integrated = 0
+    for start in range(0, len(wanted), MAX_NODES_PER_QUERY):
+        chunk = wanted[start : start + MAX_NODES_PER_QUERY]
+        leaves = [k for level, k in chunk if level == 0]
+        inner = [(level, k) for level, k in chunk if level > 0]
+        parameters: dict[str, int] = {f"i{i}": k for i, k in enumerate(leaves)}
+        for i, (level, k) in enumerate(inner):
+            parameters[f"l{i}"] = level
+            parameters[f"k{i}"] = k
+        query = _nodes_query(len(leaves), len(inner))
+        for level, k, digest in connection.execute(query, parameters):
+            if level == _SIZE_ROW:
+                integrated = k
+            else:
+                found[(level, k)] = bytes(digest)
+    if covering is not None:
+        if not wanted:
+            integrated = integrated_size(session)
+        _check_covered(covering, integrated)
     return found  # merkle raises TreeNodeMissing for anything absent
 
 
-def _lookup(session: Session) -> Callable[[Sequence[Node]], Mapping[Node, bytes]]:
-    return lambda nodes: lookup_nodes(session, nodes)
+def _lookup(session: Session, size: int) -> Callable[[Sequence[Node]], Mapping[Node, bytes]]:
+    return lambda nodes: lookup_nodes(session, nodes, covering=size)
 
 
 def get_entry(session: Session, index: int) -> bytes:
@@ -189,8 +231,7 @@ def checkpoint_with_cosignatures(session: Session, checkpoint: LedgerCheckpoint)
     return checkpoint.note + "".join(f"{line}\n" for line in lines)
 
 
-def _require_integrated(session: Session, size: int) -> None:
-    covered = integrated_size(session)
+def _check_covered(size: int, covered: int) -> None:
     if size > covered:
         raise SizeNotCheckpointed(
             f"The log's tree covers {covered} entries so far, not {size}.",
@@ -199,27 +240,33 @@ def _require_integrated(session: Session, size: int) -> None:
         )
 
 
+def _require_integrated(session: Session, size: int) -> None:
+    _check_covered(size, integrated_size(session))
+
+
 def inclusion_proof(session: Session, index: int, size: int) -> list[bytes]:
-    _require_integrated(session, size)
     if not 0 <= index < size:
+        if size > 0:
+            _require_integrated(session, size)
         raise EntryNotFound(index, size)
-    return merkle.inclusion_proof(index, size, _lookup(session))
+    return merkle.inclusion_proof(index, size, _lookup(session, size))
 
 
 def consistency_proof(session: Session, size1: int, size2: int) -> list[bytes]:
-    _require_integrated(session, size2)
     if not 0 <= size1 <= size2:
         raise SizeNotCheckpointed(
             f"A consistency proof needs 0 ≤ first size ≤ second size, not {size1} and {size2}."
         )
-    if size1 == 0:
-        return []  # every log extends the empty one; RFC 9162 defines no proof for it
-    return merkle.consistency_proof(size1, size2, _lookup(session))
+    if size1 in (0, size2):
+        _require_integrated(session, size2)
+        return []  # nothing to prove: every log extends the empty one, and itself
+    return merkle.consistency_proof(size1, size2, _lookup(session, size2))
 
 
 def tree_root(session: Session, size: int) -> bytes:
-    _require_integrated(session, size)
-    return merkle.tree_root(size, _lookup(session))
+    if size == 0:
+        return merkle.EMPTY_ROOT
+    return merkle.tree_root(size, _lookup(session, size))
 
 
 # --------------------------------------------------------------------------- integrating
