@@ -136,3 +136,30 @@ def test_fsck_passes_then_fails_after_tampering(
     engine.dispose()
     assert run(["ledger", "fsck"]) != 0
     assert "entry 3 does not hash to its stored leaf hash" in capsys.readouterr().err
+
+
+def test_key_rotation_keeps_the_history_verifiable(
+    home: Path, database_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    append_decisions(database_url, [None] * 5)
+    assert run(["ledger", "integrate"]) == 0
+    old_key = public_key(capsys)
+    old = tmp_path / "old"
+    assert run(["ledger", "checkpoint"]) == 0
+    old.write_text(capsys.readouterr().out)
+
+    assert run(["ledger", "rotate-key"]) == 0
+    new_key = capsys.readouterr().out.strip().splitlines()[-1]
+    assert new_key != old_key
+    assert new_key.split("+")[0] == old_key.split("+")[0]  # same log, same origin
+    assert list((home / "keys" / "retired").glob("ledger-*.skey"))
+
+    append_decisions(database_url, [None] * 5)
+    assert run(["ledger", "integrate"]) == 0
+    new = tmp_path / "new"
+    capsys.readouterr()
+    assert run(["ledger", "checkpoint"]) == 0
+    new.write_text(capsys.readouterr().out)
+    assert run(["verify", "checkpoint", str(old), "--key", old_key]) == 0
+    assert run(["verify", "checkpoint", str(new), "--key", new_key]) == 0
+    assert run(["verify", "checkpoint", str(new), "--key", old_key]) != 0

@@ -19,7 +19,12 @@ from sharewell.ledger.checkpoint import Checkpoint, SignedCheckpoint
 from sharewell.ledger.entries import decode_entry, opens, read_trail_key
 from sharewell.ledger.errors import LedgerError
 from sharewell.ledger.fsck import fsck as run_fsck
-from sharewell.ledger.keys import ensure_signing_key, load_signer, load_witnesses
+from sharewell.ledger.keys import (
+    ensure_signing_key,
+    load_signer,
+    load_witnesses,
+    rotate_signing_key,
+)
 from sharewell.ledger.note import Note, Verifier
 from sharewell.ledger.sequencer import DEFAULT_INTERVAL_SECONDS, Sequencer, integrate_once
 from sharewell.ledger.tiles import CHECKPOINT_PATH
@@ -45,6 +50,14 @@ def public_key() -> None:
     signer, created = ensure_signing_key(load_settings())
     if created:
         console.print("Created the ledger signing key.", style="dim")
+    typer.echo(signer.vkey)
+
+
+@app.command("rotate-key")
+def rotate_key() -> None:
+    """Retire the signing key and start signing with a new one (see docs/user/auditor.md)."""
+    signer, retired = rotate_signing_key(load_settings())
+    console.print(f"Retired the old key to {retired}. Restart the server so it signs with:")
     typer.echo(signer.vkey)
 
 

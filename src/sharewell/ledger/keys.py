@@ -32,10 +32,15 @@ def ensure_signing_key(settings: Settings) -> tuple[Signer, bool]:
         return load_signer(settings), False
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     signer = Signer.generate(os.environ.get(ORIGIN_ENV, DEFAULT_ORIGIN))
+    _write_private_key(path, signer)
+    return signer, True
+
+
+def _write_private_key(path: Path, signer: Signer) -> None:
+    """Create the key file readable by its owner only; never overwrite one."""
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(descriptor, "w", encoding="ascii") as handle:
         handle.write(signer.to_skey_text() + "\n")
-    return signer, True
 
 
 def load_signer(settings: Settings) -> Signer:
@@ -60,3 +65,18 @@ def load_witnesses(settings: Settings) -> list[CosignatureVerifier]:
         for line in lines
         if line.strip() and not line.lstrip().startswith("#")
     ]
+
+
+def rotate_signing_key(settings: Settings) -> tuple[Signer, Path]:
+    """Retire the current key (kept, for the record) and create a new one for the same origin.
+
+    Checkpoints already signed stay verifiable with the retired key's verifier key; from now
+    on the sequencer signs with the new one. Returns the new key and where the old one went.
+    """
+    current = load_signer(settings)
+    retired = keys_dir(settings) / "retired" / f"ledger-{current.key_id.hex()}.skey"
+    retired.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    signing_key_path(settings).rename(retired)
+    replacement = Signer.generate(current.name)
+    _write_private_key(signing_key_path(settings), replacement)
+    return replacement, retired
