@@ -30,6 +30,7 @@ def test_readme_examples_run(
     monkeypatch.setenv("SHAREWELL_DATABASE_URL", database_url)
     monkeypatch.chdir(ROOT)
     for command in readme_commands():
-        program, *arguments = shlex.split(command)
+        # The examples write under var/ (the default SHAREWELL_HOME); keep the test's own.
+        program, *arguments = shlex.split(command.replace("var/", f"{tmp_path}/home/"))
         assert program == "sharewell"
         assert run(arguments) == 0, f"README example failed: {command}"
