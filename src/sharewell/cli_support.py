@@ -13,8 +13,8 @@ from sharewell import db
 from sharewell.config import load_settings
 from sharewell.errors import Conflict, InvalidInput, NotFound, PermissionDenied, SharewellError
 
-console = Console()
-errors = Console(stderr=True)
+console = Console(soft_wrap=True)  # long messages wrap in the terminal, not mid-word here
+errors = Console(stderr=True, soft_wrap=True)
 
 # sysexits-style codes so scripts can tell bad input from a refusal.
 EXIT_CODES: list[tuple[type[SharewellError], int]] = [

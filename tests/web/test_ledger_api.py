@@ -149,3 +149,13 @@ def test_overload_is_503_with_retry_after(
     response = client.get("/api/v1/ledger/checkpoint")
     assert response.status_code == 503
     assert response.headers["retry-after"] == "2"
+
+
+def test_sharewell_verify_audits_the_live_server_over_http(
+    live_url: str, client: TestClient, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from sharewell.cli import run
+
+    vkey = load_signer(client.app.state.settings).vkey  # type: ignore[attr-defined]
+    assert run(["verify", "log", f"{live_url}/log", "--key", vkey]) == 0
+    assert "is intact" in capsys.readouterr().out

@@ -40,10 +40,14 @@ def test_concurrent_writers_get_distinct_committed_indexes(own_engine: Engine) -
 
 def test_a_full_queue_is_overload_not_a_wait(own_engine: Engine) -> None:
     committer = GroupCommitter(own_engine, max_queue=1, max_wait=0.5)
+
+    def flood() -> None:
+        for i in range(10_000):
+            committer.submit(f"{i}".encode())
+
     try:
         with pytest.raises(LedgerBusy):
-            for i in range(10_000):
-                committer.submit(f"{i}".encode())
+            flood()
     finally:
         committer.close()
 
