@@ -53,6 +53,7 @@ def serve(
     """Serve the register, portals and API."""
     import uvicorn
 
+    from sharewell.ledger.keys import load_signer, signing_key_path
     from sharewell.web.app import create_app
 
     open_engine().dispose()
@@ -61,6 +62,10 @@ def serve(
     console.print(f"  Register of agreements: {base}/register")
     console.print(f"  Legal gateways:         {base}/register/gateways")
     console.print(f"  Register as JSON:       {base}/api/v1/register/agreements")
+    console.print(f"  Transparency log:       {base}/log/checkpoint (tiles under /log/tile/)")
+    settings = load_settings()
+    if signing_key_path(settings).exists():
+        console.print(f"  Log verifier key:       {load_signer(settings).vkey}")
     console.print("Press Ctrl+C to stop.")
     uvicorn.run(create_app(), host=host, port=port, log_level="info")
 
