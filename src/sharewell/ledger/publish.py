@@ -41,9 +41,9 @@ def read_tile(session: Session, path: str) -> bytes:
     available = size >> level  # perfect subtrees of 2^level leaves in the tree
     if tile.index * tiles.TILE_WIDTH + tile.width > available:
         raise TileNotAvailable(f"{path} is beyond the latest checkpoint ({size} entries).")
-    nodes = tile.nodes()
-    found = ledger.lookup_nodes(session, nodes)
-    return tiles.encode_tile([found[node] for node in nodes])
+    return tiles.encode_tile(
+        ledger.node_range(session, level, tile.index * tiles.TILE_WIDTH, tile.width)
+    )
 
 
 def latest_checkpoint_text(session: Session) -> str:

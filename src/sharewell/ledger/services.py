@@ -176,6 +176,30 @@ def lookup_nodes(
     return found  # merkle raises TreeNodeMissing for anything absent
 
 
+def node_range(session: Session, level: int, first: int, count: int) -> list[bytes]:
+    """Consecutive perfect-subtree hashes at one level (a tile's worth), by an index range."""
+    if level == 0:
+        query = (
+            select(LedgerEntry.leaf_hash)
+            .where(LedgerEntry.index >= first, LedgerEntry.index < first + count)
+            .order_by(LedgerEntry.index)
+        )
+    else:
+        query = (
+            select(LedgerNode.hash)
+            .where(LedgerNode.level == level, LedgerNode.k >= first, LedgerNode.k < first + count)
+            .order_by(LedgerNode.k)
+        )
+    hashes = [bytes(h) for h in session.scalars(query)]
+    if len(hashes) != count:
+        raise LedgerError(
+            f"The tree is missing hashes at level {level} from {first} (found {len(hashes)} "
+            f"of {count}).",
+            hint="Run `sharewell ledger fsck`.",
+        )
+    return hashes
+
+
 def _lookup(session: Session, size: int) -> Callable[[Sequence[Node]], Mapping[Node, bytes]]:
     return lambda nodes: lookup_nodes(session, nodes, covering=size)
 
