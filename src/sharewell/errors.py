@@ -39,6 +39,10 @@ class InvalidInput(SharewellError):
         return "\n".join(lines)
 
 
+class Unauthenticated(SharewellError):
+    """The request did not prove who sent it: no credentials, or ones that do not verify."""
+
+
 class PermissionDenied(SharewellError):
     """The actor's organisation or role does not allow this."""
 

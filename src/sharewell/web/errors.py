@@ -9,13 +9,21 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 
-from sharewell.errors import Conflict, InvalidInput, NotFound, PermissionDenied, SharewellError
+from sharewell.errors import (
+    Conflict,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    SharewellError,
+    Unauthenticated,
+)
 from sharewell.ledger.errors import LedgerBusy
 
 STATUS_FOR: list[tuple[type[SharewellError], int]] = [
     (LedgerBusy, 503),
     (InvalidInput, 422),
     (NotFound, 404),
+    (Unauthenticated, 401),
     (PermissionDenied, 403),
     (Conflict, 409),
     (SharewellError, 500),
@@ -23,6 +31,7 @@ STATUS_FOR: list[tuple[type[SharewellError], int]] = [
 
 PAGE_TITLES = {
     404: "Page not found",
+    401: "You need to prove who you are",
     403: "You cannot do that",
     503: "The service is busy",
     409: "That clashes with what is already there",
