@@ -5,10 +5,11 @@ from __future__ import annotations
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
+from sharewell.broker.client_auth import signed_client
 from sharewell.web.access import public
 
 # Access markers: issue by issue the portals add theirs (citizen, staff roles, API clients).
-ACCESS_MARKERS = {public}
+ACCESS_MARKERS = {public, signed_client}
 
 
 def _calls(route: APIRoute) -> set[object]:
