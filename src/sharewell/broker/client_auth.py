@@ -454,7 +454,9 @@ def verify_signed_request(
             "query or Content-Digest differ from what was signed, or another key signed it."
         ) from None
     client = policy.client
-    if client is None or len(results) != 1:  # unreachable: the policy ran and found the client
+    if not verifier.policy_passed or client is None or len(results) != 1:
+        # Unreachable with http-message-signatures 3.x; fails closed should a later version
+        # stop calling the hook the policy runs in.
         raise SignatureMalformed("The request must carry exactly one signature.")
     _check_body(results[0].covered_components.get('"content-digest"'), body)
     _spend_nonce(session, client.key_id, policy.nonce, now=now, window=window)

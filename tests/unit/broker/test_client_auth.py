@@ -10,6 +10,8 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import re
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
@@ -23,6 +25,7 @@ from fastapi import APIRouter, Depends, FastAPI
 from fastapi.testclient import TestClient
 from http_message_signatures import ContentDigest, algorithms
 from sqlalchemy import Engine, select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from factories.api_clients import (
@@ -33,7 +36,7 @@ from factories.api_clients import (
     register_client,
     unregistered_client,
 )
-from factories.databases import fresh_database, migrated_engine
+from factories.databases import DATABASE, fresh_database, migrated_engine
 from sharewell import db
 from sharewell.broker import client_auth
 from sharewell.broker.client_auth import SignedClient, verify_signed_request
@@ -469,6 +472,48 @@ def test_a_refusal_spends_no_nonce(
     assert_refused(send(http, headers, body=b"{}"), "does not match the Content-Digest")
     assert nonce not in nonces(own_engine, partner.key_id)
     assert send(http, headers).status_code == 200  # the genuine request still goes through
+
+
+def test_a_concurrent_replay_is_refused(own_engine: Engine) -> None:
+    """Two transactions carrying the same nonce at once: only the first can commit it.
+
+    PostgreSQL makes the second insert wait for the first transaction, then refuses it as a
+    replay. SQLite lets one writer in at a time; the second transaction, having read before
+    the first committed, fails with "database is locked" (a 500): refused all the same.
+    """
+    with db.transaction(own_engine) as session:
+        client = register_client(session, name="Racing system")
+    headers = client.sign("POST", "https://h/api/v1/x", BODY)
+    request: dict[str, Any] = {
+        "method": "POST",
+        "url": "/api/v1/x",
+        "headers": headers,
+        "body": BODY,
+    }
+    outcome: list[BaseException | str] = []
+
+    def second() -> None:
+        try:
+            with db.transaction(own_engine) as session:
+                verify_signed_request(session, **request)
+            outcome.append("accepted")
+        except Exception as error:
+            outcome.append(error)
+
+    with db.transaction(own_engine) as first:
+        verify_signed_request(first, **request)
+        racer = threading.Thread(target=second)
+        racer.start()
+        time.sleep(0.5)  # the second transaction reaches its insert while the first is open
+    racer.join(timeout=30)
+    assert len(outcome) == 1
+    if DATABASE == "postgresql":
+        assert isinstance(outcome[0], NonceReplayed)
+    else:  # NonceReplayed only if the second began after the first committed
+        assert isinstance(outcome[0], (OperationalError, NonceReplayed))
+    assert nonces(own_engine, client.key_id) == {
+        re.findall(r';nonce="([^"]+)"', headers["Signature-Input"])[0]
+    }
 
 
 # The window and the nonce store, with the clock in hand -----------------------------------
