@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.table import Table
+from rich.table import Column, Table
 
 from sharewell.broker.errors import ApiClientInputInvalid
 from sharewell.cli_support import console, errors, unit_of_work
@@ -62,19 +62,23 @@ def add(
 def list_(
     organisation: str | None = typer.Option(None, help="Only this organisation's clients."),
 ) -> None:
-    """List API clients with their status."""
+    """List API clients with their status. A key id starts with its organisation's id."""
     from sharewell.broker import client_auth
 
-    table = Table("key id", "organisation", "name", "status", "registered", "revoked")
+    # The key id is never wrapped, so it can be copied whole into `sharewell clients revoke`.
+    table = Table(
+        Column("key id", no_wrap=True),
+        Column("status", no_wrap=True),
+        Column("registered", no_wrap=True),
+        "name",
+    )
     with unit_of_work() as session:
         for client in client_auth.list_clients(session, organisation):
             table.add_row(
                 client.key_id,
-                client.organisation_id,
-                client.name,
                 client.status,
-                f"{client.created_at:%Y-%m-%d %H:%M}",
-                f"{client.revoked_at:%Y-%m-%d %H:%M}" if client.revoked_at else "",
+                f"{client.created_at:%Y-%m-%d}",
+                client.name,
             )
     console.print(table)
 
