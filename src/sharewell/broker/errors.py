@@ -85,3 +85,7 @@ class ApiClientNotFound(NotFound):
 
 class ApiClientKeyTaken(Conflict):
     """The public key is already registered (perhaps revoked): keys are never reused."""
+
+
+class IdempotencyConflict(Conflict):
+    """An idempotency key was reused for a different request, or while its first use runs."""

@@ -1,0 +1,415 @@
+"""The broker: decide every request for data, release only what the decision allows, and put
+each decision on the ledger before anyone sees it.
+
+``decide`` runs in the caller's transaction: the decisions, their ledger entries and the
+request (with its idempotency key) commit together, and the caller sends the answer only
+after that commit. ``decide_in_batches`` does the same a chunk at a time for a campaign's
+large batch, committing each chunk before yielding it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Engine, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from sharewell.broker.errors import IdempotencyConflict
+from sharewell.broker.models import BrokerDecision, BrokerRequest
+from sharewell.broker.policy import (
+    AgreementFacts,
+    ConsentStatus,
+    GatewayFacts,
+    PolicyDecision,
+    RequestFacts,
+)
+from sharewell.broker.policy import (
+    decide as apply_policy,
+)
+from sharewell.broker.schemas import (
+    DecisionRequest,
+    DecisionSummary,
+    ReasonView,
+    SubjectDecision,
+    SubjectReference,
+)
+from sharewell.consent import services as consent
+from sharewell.consent.errors import SubjectUnknown
+from sharewell.consent.models import Subject
+from sharewell.consent.vocabulary import IdentifierScheme
+from sharewell.db import transaction
+from sharewell.ledger import services as ledger
+from sharewell.ledger.entries import EntryKind, encode_entry
+from sharewell.register import services as register
+from sharewell.register.models import Agreement, AgreementRecipient, Dataset, DatasetRecord
+from sharewell.register.vocabulary import SHARING_BASIS_KINDS, AgreementStatus, GatewayKind
+
+BATCH_CHUNK = 1_000
+
+
+@dataclass(frozen=True)
+class Requester:
+    """Who is asking: an organisation, through a member of staff or a registered API client."""
+
+    organisation: str
+    actor: str  # "staff:<role>" or "client:<key id>" – never a person's name on the ledger
+
+
+# --------------------------------------------------------------------------- facts
+
+
+def _agreement_for(
+    session: Session, requester: Requester, request: DecisionRequest, today: dt.date
+) -> Agreement | None:
+    if request.agreement is not None:
+        return session.get(Agreement, request.agreement)
+    candidates = session.scalars(
+        select(Agreement)
+        .join(AgreementRecipient)
+        .where(
+            AgreementRecipient.organisation_id == requester.organisation,
+            Agreement.status == AgreementStatus.ACTIVE.value,
+        )
+        .order_by(Agreement.id)
+    ).all()
+    asked = set(request.fields)
+    usable = [
+        a
+        for a in candidates
+        if register.effective_status(a, today) == AgreementStatus.ACTIVE
+        and request.purpose.value in {p.code for p in a.purposes}
+    ]
+    # The agreement that covers most of what was asked; ties go to the first by id.
+    return max(usable, key=lambda a: len(asked & _field_names(a)), default=None)
+
+
+def _field_names(agreement: Agreement) -> set[str]:
+    return {f"{link.field.dataset.key}.{link.field.name}" for link in agreement.fields}
+
+
+def agreement_facts(agreement: Agreement, today: dt.date) -> AgreementFacts:
+    return AgreementFacts(
+        id=agreement.id,
+        active=register.effective_status(agreement, today) == AgreementStatus.ACTIVE,
+        discloser=agreement.discloser_id,
+        recipients=frozenset(r.organisation_id for r in agreement.recipients),
+        purposes=frozenset(p.code for p in agreement.purposes),
+        fields=frozenset(_field_names(agreement)),
+        consent_required=agreement.consent_required,
+        gateways=tuple(
+            GatewayFacts(
+                id=link.gateway.id,
+                citation=link.gateway.citation,
+                in_force=link.gateway.status == "in_force",
+                sharing_basis=GatewayKind(link.gateway.kind) in SHARING_BASIS_KINDS,
+                consent_required=link.gateway.consent_required,
+                right_to_object=link.gateway.right_to_object,
+                purpose_codes=frozenset(link.gateway.purpose_codes),
+            )
+            for link in agreement.gateways
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class _Found:
+    subject: Subject | None  # who the ledger entry is about (None: nobody we can name)
+    records: dict[str, dict[str, Any]]  # dataset key -> the record the discloser holds
+
+
+def _find(session: Session, reference: SubjectReference, agreement: Agreement | None) -> _Found:
+    """The subject and the discloser's records about them, for the datasets asked about."""
+    try:
+        subject: Subject | None = consent.resolve_subject(
+            session, reference.scheme, reference.value
+        )
+    except SubjectUnknown:
+        subject = None
+    if agreement is None:
+        return _Found(subject, {})
+    datasets = {link.field.dataset for link in agreement.fields}
+    records: dict[str, dict[str, Any]] = {}
+    _, normalised = consent.normalise_identifier(reference.scheme, reference.value)
+    for dataset in datasets:
+        record = _record_in(session, dataset, reference.scheme, normalised)
+        if record is not None:
+            records[dataset.key] = record
+    if records and subject is None:
+        # The body holds data about this person: give them a subject (and a trail key) so the
+        # decision is on their trail.
+        subject = consent.resolve_subject(session, reference.scheme, reference.value, create=True)
+    return _Found(subject, records)
+
+
+def _record_in(
+    session: Session, dataset: Dataset, scheme: IdentifierScheme | str, value: str
+) -> dict[str, Any] | None:
+    query = select(DatasetRecord.data).where(DatasetRecord.dataset_id == dataset.id)
+    if scheme == IdentifierScheme.NINO:
+        query = query.where(DatasetRecord.data["nino"].as_string() == value)
+    else:
+        organisation, key, record_id = value.split("/", 2)
+        if (organisation, key) != (dataset.organisation_id, dataset.key):
+            return None
+        query = query.where(DatasetRecord.record_id == record_id)
+    return session.scalars(query.limit(1)).first()
+
+
+# --------------------------------------------------------------------------- deciding
+
+
+def _request_hash(requester: Requester, request: DecisionRequest) -> str:
+    body = json.dumps(
+        [requester.organisation, request.model_dump(mode="json")], sort_keys=True
+    ).encode()
+    return hashlib.sha256(body).hexdigest()
+
+
+def decide(
+    session: Session,
+    requester: Requester,
+    request: DecisionRequest,
+    *,
+    idempotency_key: str | None = None,
+    today: dt.date | None = None,
+) -> DecisionSummary:
+    """Decide about every subject in the request, in the caller's transaction.
+
+    With an idempotency key already used by this organisation for the same request, the
+    stored decisions are answered again and nothing new is written; for a different request,
+    ``IdempotencyConflict``.
+    """
+    if idempotency_key is not None:
+        replay = _replay(session, requester, request, idempotency_key)
+        if replay is not None:
+            return replay
+    with session.begin_nested():
+        stored = BrokerRequest(
+            requester_id=requester.organisation,
+            actor=requester.actor,
+            idempotency_key=idempotency_key,
+            request_hash=_request_hash(requester, request),
+            purpose=request.purpose.value,
+            fields=list(request.fields),
+            subject_count=len(request.subjects),
+        )
+        session.add(stored)
+        try:
+            session.flush()
+        except IntegrityError:
+            raise IdempotencyConflict(
+                "Another request with this idempotency key is being decided.",
+                hint="Retry in a moment to get its answer.",
+            ) from None
+        decisions = _decide_subjects(
+            session, requester, request, stored, 0, request.subjects, today or dt.date.today()
+        )
+    return DecisionSummary(
+        request_id=stored.id,
+        agreement=stored.agreement_id,
+        purpose=stored.purpose,
+        decisions=decisions,
+    )
+
+
+def _decide_subjects(
+    session: Session,
+    requester: Requester,
+    request: DecisionRequest,
+    stored: BrokerRequest,
+    offset: int,
+    subjects: Sequence[SubjectReference],
+    today: dt.date,
+) -> list[SubjectDecision]:
+    agreement = _agreement_for(session, requester, request, today)
+    stored.agreement_id = agreement.id if agreement is not None else None
+    facts = agreement_facts(agreement, today) if agreement is not None else None
+    now = dt.datetime.now(dt.UTC)
+    results: list[SubjectDecision] = []
+    entries: list[bytes] = []
+    pending: list[tuple[int, Subject | None, PolicyDecision, dict[str, Any]]] = []
+    for position, reference in enumerate(subjects, start=offset):
+        found = _find(session, reference, agreement)
+        state = (
+            consent.current_consent(
+                session,
+                found.subject.id,
+                agreement_id=agreement.id if agreement is not None else None,
+                purpose=request.purpose,
+                recipient=requester.organisation,
+            )
+            if found.subject is not None
+            else None
+        )
+        policy = apply_policy(
+            RequestFacts(
+                requester=requester.organisation,
+                purpose=request.purpose.value,
+                fields=tuple(request.fields),
+                agreement=facts,
+                subject_known=bool(found.records),
+                consent=ConsentStatus(state.status) if state and state.status else None,
+                consent_explanation=state.explanation() if state and state.status else "",
+            )
+        )
+        released = _released_values(policy, found)
+        entries.append(_ledger_entry(requester, request, facts, policy, found.subject, now))
+        pending.append((position, found.subject, policy, released))
+    indexes = ledger.append(session, entries)
+    for (position, subject, policy, released), index in zip(pending, indexes, strict=True):
+        session.add(
+            BrokerDecision(
+                request_id=stored.id,
+                position=position,
+                subject_id=subject.id if subject is not None else None,
+                outcome=policy.outcome.value,
+                released_fields=list(policy.released),
+                refused_fields=list(policy.refused),
+                reasons=[{"code": r.code.value, "message": r.message} for r in policy.reasons],
+                ledger_index=index,
+            )
+        )
+        results.append(
+            _view(
+                position,
+                policy.outcome.value,
+                released,
+                policy.refused,
+                [(r.code.value, r.message) for r in policy.reasons],
+                index,
+            )
+        )
+    session.flush()
+    return results
+
+
+def _released_values(policy: PolicyDecision, found: _Found) -> dict[str, Any]:
+    """Minimisation: the values of the released fields, and of nothing else."""
+    values: dict[str, Any] = {}
+    for name in policy.released:
+        dataset, field = name.split(".", 1)
+        values[name] = found.records.get(dataset, {}).get(field)
+    return values
+
+
+def _ledger_entry(
+    requester: Requester,
+    request: DecisionRequest,
+    facts: AgreementFacts | None,
+    policy: PolicyDecision,
+    subject: Subject | None,
+    now: dt.datetime,
+) -> bytes:
+    return encode_entry(
+        EntryKind.DECISION,
+        time=now,
+        organisation=requester.organisation,
+        subject_key=subject.trail_key if subject is not None else None,
+        purpose=request.purpose.value,
+        gateways=[g.id for g in facts.gateways] if facts is not None else [],
+        fields=list(policy.released),
+        outcome=policy.outcome.value,
+        details={
+            "agreement": facts.id if facts is not None else None,
+            "discloser": facts.discloser if facts is not None else None,
+            "refused_fields": list(policy.refused),
+            "reasons": list(policy.codes),
+            "requested_by": requester.actor.split(":", 1)[0],
+        },
+    )
+
+
+def _view(
+    position: int,
+    outcome: str,
+    released: dict[str, Any],
+    refused: Sequence[str],
+    reasons: Sequence[tuple[str, str]],
+    index: int,
+) -> SubjectDecision:
+    return SubjectDecision(
+        position=position,
+        outcome=outcome,
+        released=released,
+        refused=list(refused),
+        reasons=[ReasonView(code=code, message=message) for code, message in reasons],
+        explanation=" ".join(message for _, message in reasons),
+        ledger_index=index,
+    )
+
+
+def _replay(
+    session: Session, requester: Requester, request: DecisionRequest, key: str
+) -> DecisionSummary | None:
+    stored = session.scalars(
+        select(BrokerRequest).where(
+            BrokerRequest.requester_id == requester.organisation,
+            BrokerRequest.idempotency_key == key,
+        )
+    ).first()
+    if stored is None:
+        return None
+    if stored.request_hash != _request_hash(requester, request):
+        raise IdempotencyConflict(
+            "This idempotency key was already used for a different request.",
+            hint="Use a new key for a new request; reuse a key only to retry the same request.",
+        )
+    agreement = session.get(Agreement, stored.agreement_id) if stored.agreement_id else None
+    decisions = []
+    for row in sorted(stored.decisions, key=lambda d: d.position):
+        found = _find(session, request.subjects[row.position], agreement)
+        values = {
+            name: found.records.get(name.split(".", 1)[0], {}).get(name.split(".", 1)[1])
+            for name in row.released_fields
+        }
+        decisions.append(
+            _view(
+                row.position,
+                row.outcome,
+                values,
+                row.refused_fields,
+                [(r["code"], r["message"]) for r in row.reasons],
+                row.ledger_index,
+            )
+        )
+    return DecisionSummary(
+        request_id=stored.id,
+        agreement=stored.agreement_id,
+        purpose=stored.purpose,
+        decisions=decisions,
+        replayed=True,
+    )
+
+
+def decide_in_batches(
+    engine: Engine, requester: Requester, request: DecisionRequest, *, today: dt.date | None = None
+) -> Iterator[list[SubjectDecision]]:
+    """A large batch, a chunk at a time: each chunk's decisions and ledger entries commit
+    before the chunk is yielded, so a streamed answer never runs ahead of the ledger."""
+    with transaction(engine) as session:
+        stored = BrokerRequest(
+            requester_id=requester.organisation,
+            actor=requester.actor,
+            idempotency_key=None,
+            request_hash=_request_hash(requester, request),
+            purpose=request.purpose.value,
+            fields=list(request.fields),
+            subject_count=len(request.subjects),
+        )
+        session.add(stored)
+        session.flush()
+        request_id = stored.id
+    for start in range(0, len(request.subjects), BATCH_CHUNK):
+        with transaction(engine) as session:
+            stored = session.get_one(BrokerRequest, request_id)
+            chunk = request.subjects[start : start + BATCH_CHUNK]
+            decisions = _decide_subjects(
+                session, requester, request, stored, start, chunk, today or dt.date.today()
+            )
+        yield decisions

@@ -1,0 +1,212 @@
+"""The broker against the real register, consent and ledger: decisions, minimisation, the
+very next decision after a withdrawal, one ledger entry per decision, idempotent retries."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy.orm import Session
+
+from factories.register import TODAY, dpo, load_demo_register
+from sharewell.broker import services as broker
+from sharewell.broker.errors import IdempotencyConflict
+from sharewell.broker.schemas import DecisionRequest
+from sharewell.consent import services as consent
+from sharewell.consent.schemas import ConsentScope
+from sharewell.demo.cli import DEMO_ACTIVATIONS
+from sharewell.ledger import merkle
+from sharewell.ledger import services as ledger
+from sharewell.ledger.entries import decode_entry, opens
+from sharewell.ledger.note import Signer
+from sharewell.register import services as register
+from sharewell.register.dataset_import import import_dataset_csv
+from sharewell.register.vocabulary import AgreementStatus
+
+SCHOOLS = broker.Requester(organisation="northbridge-schools", actor="staff:officer")
+FSM = "northbridge-hb-fsm-consent"
+HB_HEADER = (
+    "record_id,claim_ref,nino,first_name,last_name,dob,postcode,children_count,weekly_income\n"
+)
+HB_ROWS = (
+    "HB1,C1,AB123456C,Ada,Lovelace,1985-12-10,NB1 4QX,2,120.00\n"
+    "HB2,C2,CE654321A,Alan,Turing,1990-06-23,NB2 7AA,1,99.50\n"
+)
+
+
+@pytest.fixture
+def borough(session: Session, tmp_path: Path) -> Session:
+    load_demo_register(session)
+    for agreement_id, email in DEMO_ACTIVATIONS.items():
+        register.change_status(
+            session,
+            agreement_id,
+            AgreementStatus.ACTIVE,
+            actor=register.get_staff_user(session, email),
+            today=TODAY,
+        )
+    extract = tmp_path / "hb.csv"
+    extract.write_text(HB_HEADER + HB_ROWS, encoding="utf-8")
+    import_dataset_csv(session, "northbridge", "housing-benefit-claims", extract)
+    return session
+
+
+def fsm_request(
+    *ninos: str,
+    fields: tuple[str, ...] = ("housing-benefit-claims.first_name", "housing-benefit-claims.dob"),
+) -> DecisionRequest:
+    return DecisionRequest.model_validate(
+        {
+            "purpose": "free-school-meals",
+            "agreement": FSM,
+            "subjects": [{"scheme": "nino", "value": n} for n in ninos],
+            "fields": list(fields),
+        }
+    )
+
+
+def grant(session: Session, nino: str, state: str = "granted") -> None:
+    subject = consent.resolve_subject(session, "nino", nino, create=True)
+    consent.record_consent(
+        session,
+        subject_id=subject.id,
+        scope=ConsentScope.for_agreement(FSM),
+        state=state,
+        captured_via="paper",
+        captured_by=dpo(session, "northbridge"),
+        wording="I agree that the council may tell my child's school I get Housing Benefit."
+        if state == "granted"
+        else None,
+    )
+
+
+def test_consent_then_withdrawal_changes_the_very_next_decision(borough: Session) -> None:
+    (first,) = broker.decide(borough, SCHOOLS, fsm_request("AB123456C"), today=TODAY).decisions
+    assert first.outcome == "deny"
+    assert [r.code for r in first.reasons if r.code == "consent_required"]
+    assert first.released == {}
+
+    grant(borough, "AB123456C")
+    (second,) = broker.decide(borough, SCHOOLS, fsm_request("AB 12 34 56 C"), today=TODAY).decisions
+    assert second.outcome == "permit"
+    assert second.released == {
+        "housing-benefit-claims.first_name": "Ada",
+        "housing-benefit-claims.dob": "1985-12-10",
+    }
+
+    grant(borough, "AB123456C", state="withdrawn")
+    (third,) = broker.decide(borough, SCHOOLS, fsm_request("AB123456C"), today=TODAY).decisions
+    assert third.outcome == "deny"
+    assert "consent_withdrawn" in [r.code for r in third.reasons]
+
+
+def test_only_released_fields_carry_values(borough: Session) -> None:
+    grant(borough, "AB123456C")
+    request = fsm_request(
+        "AB123456C",
+        fields=(
+            "housing-benefit-claims.first_name",
+            "housing-benefit-claims.weekly_income",
+            "housing-benefit-claims.last_name",
+        ),
+    )
+    (decision,) = broker.decide(borough, SCHOOLS, request, today=TODAY).decisions
+    assert decision.outcome == "partial"
+    assert decision.released == {
+        "housing-benefit-claims.first_name": "Ada",
+        "housing-benefit-claims.last_name": "Lovelace",
+    }
+    assert decision.refused == ["housing-benefit-claims.weekly_income"]
+    assert "120" not in decision.model_dump_json()
+
+
+def test_every_decision_has_one_ledger_entry_whose_proof_verifies(borough: Session) -> None:
+    grant(borough, "AB123456C")
+    before = ledger.sequenced_size(borough)
+    summary = broker.decide(
+        borough, SCHOOLS, fsm_request("AB123456C", "CE654321A", "JH999999A"), today=TODAY
+    )
+    assert ledger.sequenced_size(borough) == before + 3
+    assert sorted(d.ledger_index for d in summary.decisions) == [before, before + 1, before + 2]
+    signer = Signer.generate("test.example/ledger")
+    checkpoint = ledger.integrate(borough, signer)
+    assert checkpoint is not None
+    for decision in summary.decisions:
+        data = ledger.get_entry(borough, decision.ledger_index)
+        merkle.verify_inclusion(
+            decision.ledger_index,
+            checkpoint.size,
+            merkle.leaf_hash(data),
+            ledger.inclusion_proof(borough, decision.ledger_index, checkpoint.size),
+            checkpoint.root_hash,
+        )
+        body = decode_entry(data)
+        assert body["outcome"] == decision.outcome
+        assert b"AB123456C" not in data
+        assert b"Ada" not in data
+    ada = consent.resolve_subject(borough, "nino", "AB123456C")
+    mine = [decode_entry(ledger.get_entry(borough, d.ledger_index)) for d in summary.decisions]
+    assert [opens(body, ada.trail_key) for body in mine] == [True, False, False]
+
+
+def test_an_unknown_person_is_denied(borough: Session) -> None:
+    (decision,) = broker.decide(borough, SCHOOLS, fsm_request("JH999999A"), today=TODAY).decisions
+    assert decision.outcome == "deny"
+    assert "subject_unknown" in [r.code for r in decision.reasons]
+
+
+@pytest.mark.parametrize(
+    ("requester", "code"),
+    [
+        (broker.Requester("southmere", "staff:officer"), "recipient_not_party"),
+        (broker.Requester("dwp", "client:abc"), "recipient_not_party"),
+    ],
+)
+def test_the_wrong_organisation_gets_nothing(
+    borough: Session, requester: broker.Requester, code: str
+) -> None:
+    grant(borough, "AB123456C")
+    (decision,) = broker.decide(borough, requester, fsm_request("AB123456C"), today=TODAY).decisions
+    assert decision.outcome == "deny"
+    assert decision.released == {}
+    assert code in [r.code for r in decision.reasons]
+
+
+def test_without_an_agreement_there_is_no_gateway(borough: Session) -> None:
+    request = DecisionRequest.model_validate(
+        {
+            "purpose": "debt-recovery",
+            "subjects": [{"scheme": "nino", "value": "AB123456C"}],
+            "fields": ["housing-benefit-claims.first_name"],
+        }
+    )
+    (decision,) = broker.decide(borough, SCHOOLS, request, today=TODAY).decisions
+    assert "no_gateway" in [r.code for r in decision.reasons]
+
+
+def test_a_suspended_agreement_releases_nothing(borough: Session) -> None:
+    grant(borough, "AB123456C")
+    register.change_status(
+        borough, FSM, AgreementStatus.SUSPENDED, actor=dpo(borough, "northbridge"), today=TODAY
+    )
+    (decision,) = broker.decide(borough, SCHOOLS, fsm_request("AB123456C"), today=TODAY).decisions
+    assert decision.outcome == "deny"
+    assert "agreement_not_active" in [r.code for r in decision.reasons]
+
+
+def test_a_retry_with_the_same_key_adds_nothing(borough: Session) -> None:
+    grant(borough, "AB123456C")
+    first = broker.decide(
+        borough, SCHOOLS, fsm_request("AB123456C"), idempotency_key="retry-0001", today=TODAY
+    )
+    size = ledger.sequenced_size(borough)
+    again = broker.decide(
+        borough, SCHOOLS, fsm_request("AB123456C"), idempotency_key="retry-0001", today=TODAY
+    )
+    assert again.replayed
+    assert again.decisions == first.decisions
+    assert ledger.sequenced_size(borough) == size
+    with pytest.raises(IdempotencyConflict):
+        broker.decide(
+            borough, SCHOOLS, fsm_request("CE654321A"), idempotency_key="retry-0001", today=TODAY
+        )
