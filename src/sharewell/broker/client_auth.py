@@ -89,6 +89,11 @@ NAME_MAX_LENGTH = 200
 
 # Registering clients ---------------------------------------------------------------------
 
+_KEY_FORMATS = (
+    "Give the key as a PEM file (-----BEGIN PUBLIC KEY-----), an OpenSSH public key "
+    "(ssh-ed25519 …) or the base64 of its raw 32 bytes."
+)
+
 
 def parse_public_key(data: bytes) -> bytes:
     """An Ed25519 public key as its raw 32 bytes, from PEM, OpenSSH or base64 text."""
@@ -114,12 +119,6 @@ def parse_public_key(data: bytes) -> bytes:
             hint=_KEY_FORMATS,
         )
     return key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-
-
-_KEY_FORMATS = (
-    "Give the key as a PEM file (-----BEGIN PUBLIC KEY-----), an OpenSSH public key "
-    "(ssh-ed25519 …) or the base64 of its raw 32 bytes."
-)
 
 
 def _base64(text: bytes) -> bytes:
