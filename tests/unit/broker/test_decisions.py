@@ -210,3 +210,40 @@ def test_a_retry_with_the_same_key_adds_nothing(borough: Session) -> None:
         broker.decide(
             borough, SCHOOLS, fsm_request("CE654321A"), idempotency_key="retry-0001", today=TODAY
         )
+
+
+def test_a_large_batch_is_decided_and_committed_chunk_by_chunk(tmp_path: Path) -> None:
+    from factories.databases import fresh_database, migrated_engine
+    from sharewell import db
+
+    with fresh_database(tmp_path) as url:
+        engine = migrated_engine(url)
+        with db.transaction(engine) as session:
+            load_demo_register(session)
+            for agreement_id, email in DEMO_ACTIVATIONS.items():
+                register.change_status(
+                    session,
+                    agreement_id,
+                    AgreementStatus.ACTIVE,
+                    actor=register.get_staff_user(session, email),
+                    today=TODAY,
+                )
+            extract = tmp_path / "hb.csv"
+            extract.write_text(HB_HEADER + HB_ROWS, encoding="utf-8")
+            import_dataset_csv(session, "northbridge", "housing-benefit-claims", extract)
+            grant(session, "AB123456C")
+            start = ledger.sequenced_size(session)
+        people = ["AB123456C"] + [f"JH{i:06d}A" for i in range(2_200)]
+        chunks = broker.decide_in_batches(engine, SCHOOLS, fsm_request(*people), today=TODAY)
+        first = next(chunks)
+        # The first chunk is on the ledger before the second is even decided.
+        with db.transaction(engine) as session:
+            assert ledger.sequenced_size(session) == start + broker.BATCH_CHUNK
+        rest = [decision for chunk in chunks for decision in chunk]
+        decisions = first + rest
+        assert [d.position for d in decisions] == list(range(len(people)))
+        assert decisions[0].outcome == "permit"
+        assert {d.outcome for d in decisions[1:]} == {"deny"}
+        with db.transaction(engine) as session:
+            assert ledger.sequenced_size(session) == start + len(people)
+        engine.dispose()
