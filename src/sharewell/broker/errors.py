@@ -89,3 +89,12 @@ class ApiClientKeyTaken(Conflict):
 
 class IdempotencyConflict(Conflict):
     """An idempotency key was reused for a different request, or while its first use runs."""
+
+
+class BatchTooLargeForOneAnswer(InvalidInput):
+    def __init__(self, subjects: int, limit: int) -> None:
+        super().__init__(
+            f"subjects: {subjects} subjects is more than one answer holds ({limit}).",
+            hint="Send it to /api/v1/decisions/stream, which streams each decision as it "
+            "commits, or split it.",
+        )

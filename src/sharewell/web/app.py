@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
 from sharewell import db
+from sharewell.broker import api as broker_api
 from sharewell.config import Settings, load_settings
 from sharewell.ledger import api as ledger_api
 from sharewell.ledger.keys import load_signer, signing_key_path
@@ -96,6 +97,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.include_router(register_views.router)
     app.include_router(register_api.router)
     app.include_router(ledger_api.router)
+    app.include_router(broker_api.router)
 
     @app.get("/healthz", dependencies=[Depends(public)], response_class=PlainTextResponse)
     def healthz() -> str:
