@@ -41,6 +41,11 @@ def run_and_kill(url: str, key_file: Path, seed: int, after: float) -> list[tupl
 
         reader = threading.Thread(target=read)
         reader.start()
+        # Kill only once the writer is working (it may start slowly on a busy machine), at a
+        # random moment after that.
+        deadline = time.monotonic() + 60
+        while not acknowledged and time.monotonic() < deadline and writer.poll() is None:
+            time.sleep(0.05)
         time.sleep(after)
         os.kill(writer.pid, signal.SIGKILL)
         writer.wait(timeout=30)
