@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
-import httpx
+import httpx2
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -121,11 +121,11 @@ def send(
     body: bytes = BODY,
     url: str = ECHO,
     method: str = "POST",
-) -> httpx.Response:
+) -> httpx2.Response:
     return http.request(method, url, content=body, headers=headers)
 
 
-def assert_refused(response: httpx.Response, detail: str) -> None:
+def assert_refused(response: httpx2.Response, detail: str) -> None:
     assert response.status_code == 401, response.text
     assert response.headers["content-type"] == "application/problem+json"
     problem = response.json()
