@@ -152,7 +152,7 @@ def _record_in(
 ) -> dict[str, Any] | None:
     query = select(DatasetRecord.data).where(DatasetRecord.dataset_id == dataset.id)
     if scheme == IdentifierScheme.NINO:
-        query = query.where(DatasetRecord.data["nino"].as_string() == value)
+        query = query.where(DatasetRecord.nino == value)
     else:
         organisation, key, record_id = value.split("/", 2)
         if (organisation, key) != (dataset.organisation_id, dataset.key):

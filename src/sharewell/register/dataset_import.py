@@ -182,6 +182,7 @@ def _import(
         raise RegisterInputInvalid(f"{label} is empty; it needs a header row and data rows.")
     fields = _check_header(dataset, [h.strip() for h in header], label)
 
+    nino_fields = [f.name for f in fields if f.type == FieldType.NINO]
     rows = 0
     stopped_early = False
     seen_keys: set[str] = set()
@@ -217,6 +218,7 @@ def _import(
                         "record_id": key,
                         "import_id": record.id,
                         "data": data,
+                        "nino": next((data[f] for f in nino_fields if data.get(f)), None),
                     }
                 )
                 if len(pending) >= BATCH_ROWS:

@@ -14,6 +14,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     Numeric,
     String,
@@ -130,13 +131,19 @@ class DatasetRecord(Base):
     """One row a body holds. ``record_id`` is the holder's own key for it."""
 
     __tablename__ = "dataset_records"
-    __table_args__ = (UniqueConstraint("dataset_id", "record_id"),)
+    __table_args__ = (
+        UniqueConstraint("dataset_id", "record_id"),
+        Index("ix_dataset_records_dataset_id_nino", "dataset_id", "nino"),
+    )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     dataset_id: Mapped[int] = mapped_column(ForeignKey("datasets.id"))
     record_id: Mapped[str] = mapped_column(String(100))
     import_id: Mapped[int] = mapped_column(ForeignKey("dataset_imports.id"), index=True)
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # The row's National Insurance number (if its dataset has a field of type nino), kept
+    # beside the data so the broker finds a person's record by index, not by scanning JSON.
+    nino: Mapped[str | None] = mapped_column(String(9))
 
 
 class Gateway(Base):
