@@ -30,16 +30,20 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
+def make_engine(url: str, *, sqlite_busy_timeout_ms: int = 5000, **kwargs: Any) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, **kwargs)
-        event.listen(engine, "connect", _tune_sqlite)
+        event.listen(
+            engine,
+            "connect",
+            lambda connection, _record: _tune_sqlite(connection, sqlite_busy_timeout_ms),
+        )
         event.listen(engine, "begin", _begin_sqlite)
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
 
-def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
+def _tune_sqlite(dbapi_connection: Any, busy_timeout_ms: int) -> None:
     # Python's sqlite3 driver opens transactions on its own and breaks SAVEPOINTs; take over
     # (SQLAlchemy's documented recipe) so nested transactions roll back exactly.
     dbapi_connection.isolation_level = None
@@ -49,12 +53,15 @@ def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
     # entry survive a power cut, not just a crashed process (group commit amortises the fsync).
     cursor.execute("PRAGMA synchronous=FULL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
     cursor.close()
 
 
 def _begin_sqlite(connection: Any) -> None:
-    connection.exec_driver_sql("BEGIN")
+    # IMMEDIATE: a transaction takes SQLite's one write lock when it begins, waiting up to the
+    # busy timeout for it. A deferred one that read first could not upgrade to write while
+    # another writer had committed since, and would fail at once ("database is locked").
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

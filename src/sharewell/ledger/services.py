@@ -85,13 +85,13 @@ def append(session: Session, entries: Sequence[bytes]) -> list[int]:
             ],
         )
     except OperationalError as error:
-        if _is_lock_timeout(error):
+        if is_lock_timeout(error):
             raise LedgerBusy(retry_after=RETRY_AFTER_SECONDS) from None
         raise
     return list(range(first, end))
 
 
-def _is_lock_timeout(error: OperationalError) -> bool:
+def is_lock_timeout(error: OperationalError) -> bool:
     # Match the driver's error class or SQLite's code, never the message text.
     original = error.orig
     sqlstate = getattr(original, "sqlstate", None)

@@ -7,6 +7,7 @@ from http import HTTPStatus
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException
 
 from sharewell.errors import (
@@ -18,6 +19,7 @@ from sharewell.errors import (
     Unauthenticated,
 )
 from sharewell.ledger.errors import LedgerBusy
+from sharewell.ledger.services import is_lock_timeout
 
 STATUS_FOR: list[tuple[type[SharewellError], int]] = [
     (LedgerBusy, 503),
@@ -116,7 +118,16 @@ async def _validation_error(request: Request, error: Exception) -> Response:
     return _page(request, 422, f"The request is not valid: {summary}")
 
 
+async def _database_busy(request: Request, error: Exception) -> Response:
+    """A database lock not granted in time is overload: 503 and when to retry, never a 500."""
+    assert isinstance(error, OperationalError)
+    if not is_lock_timeout(error):
+        raise error
+    return await _domain_error(request, LedgerBusy(retry_after=1))
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(SharewellError, _domain_error)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(OperationalError, _database_busy)

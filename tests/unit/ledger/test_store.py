@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine, update
 from sqlalchemy.orm import Session
 
-from factories.databases import DATABASE, fresh_database, migrated_engine
+from factories.databases import fresh_database, migrated_engine
 from sharewell import db
 from sharewell.ledger import merkle
 from sharewell.ledger import services as ledger
@@ -171,14 +171,16 @@ def test_a_second_writer_is_told_the_ledger_is_busy(
     own_engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(ledger, "APPEND_LOCK_TIMEOUT_MS", 100)
+    impatient = db.make_engine(
+        own_engine.url.render_as_string(hide_password=False), sqlite_busy_timeout_ms=100
+    )
     with db.session_factory(own_engine)() as first, first.begin():
         ledger.append(first, [b"first writer holds the sequence"])
-        with db.session_factory(own_engine)() as second, second.begin():
-            if DATABASE == "sqlite":
-                second.connection().exec_driver_sql("PRAGMA busy_timeout = 100")
+        with db.session_factory(impatient)() as second, second.begin():
             with pytest.raises(LedgerBusy) as caught:
                 ledger.append(second, [b"second writer"])
             assert caught.value.retry_after >= 1
+    impatient.dispose()
     with db.transaction(own_engine) as session:
         assert ledger.sequenced_size(session) == 1
 
