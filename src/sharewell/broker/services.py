@@ -147,6 +147,68 @@ def _find(session: Session, reference: SubjectReference, agreement: Agreement | 
     return _Found(subject, records)
 
 
+def _find_all(
+    session: Session, references: Sequence[SubjectReference], agreement: Agreement | None
+) -> list[_Found]:
+    """``_find`` for a whole chunk in a handful of queries: subjects, then each dataset."""
+    keys = [consent.normalise_identifier(r.scheme, r.value) for r in references]
+    subjects = consent.subjects_by_identifier(session, keys)
+    records: list[dict[str, dict[str, Any]]] = [{} for _ in references]
+    datasets = {link.field.dataset for link in agreement.fields} if agreement is not None else set()
+    for dataset in datasets:
+        ninos = sorted({value for scheme, value in keys if scheme == IdentifierScheme.NINO})
+        prefix = f"{dataset.organisation_id}/{dataset.key}/"
+        record_ids = sorted(
+            {
+                value.removeprefix(prefix)
+                for scheme, value in keys
+                if scheme == IdentifierScheme.DATASET_RECORD and value.startswith(prefix)
+            }
+        )
+        by_nino: dict[str, dict[str, Any]] = {}
+        by_record: dict[str, dict[str, Any]] = {}
+        for start in range(0, len(ninos), 500):
+            for nino, data in session.execute(
+                select(DatasetRecord.nino, DatasetRecord.data)
+                .where(
+                    DatasetRecord.dataset_id == dataset.id,
+                    DatasetRecord.nino.in_(ninos[start : start + 500]),
+                )
+                .order_by(DatasetRecord.id)
+            ):
+                by_nino.setdefault(nino, data)
+        for start in range(0, len(record_ids), 500):
+            for record_id, data in session.execute(
+                select(DatasetRecord.record_id, DatasetRecord.data).where(
+                    DatasetRecord.dataset_id == dataset.id,
+                    DatasetRecord.record_id.in_(record_ids[start : start + 500]),
+                )
+            ):
+                by_record[record_id] = data
+        for held, (scheme, value) in zip(records, keys, strict=True):
+            data = (
+                by_nino.get(value)
+                if scheme == IdentifierScheme.NINO
+                else by_record.get(value.removeprefix(prefix))
+                if value.startswith(prefix)
+                else None
+            )
+            if data is not None:
+                held[dataset.key] = data
+    found: list[_Found] = []
+    for reference, key, held in zip(references, keys, records, strict=True):
+        subject = subjects.get(key)
+        if held and subject is None:
+            # The body holds data about this person: give them a subject (and a trail key)
+            # so the decision is on their trail.
+            subject = consent.resolve_subject(
+                session, reference.scheme, reference.value, create=True
+            )
+            subjects[key] = subject
+        found.append(_Found(subject, held))
+    return found
+
+
 def _record_in(
     session: Session, dataset: Dataset, scheme: IdentifierScheme | str, value: str
 ) -> dict[str, Any] | None:
@@ -234,15 +296,18 @@ def _decide_subjects(
     results: list[SubjectDecision] = []
     entries: list[bytes] = []
     pending: list[tuple[int, Subject | None, PolicyDecision, dict[str, Any]]] = []
-    for position, reference in enumerate(subjects, start=offset):
-        found = _find(session, reference, agreement)
+    founds = _find_all(session, subjects, agreement)
+    histories = consent.consent_histories(
+        session, [f.subject.id for f in founds if f.subject is not None]
+    )
+    for position, found in enumerate(founds, start=offset):
         state = (
-            consent.current_consent(
-                session,
-                found.subject.id,
+            consent.decide(
+                histories[found.subject.id],
                 agreement_id=agreement.id if agreement is not None else None,
-                purpose=request.purpose,
+                purpose=request.purpose.value,
                 recipient=requester.organisation,
+                at=None,
             )
             if found.subject is not None
             else None

@@ -209,6 +209,42 @@ def _find_subject(session: Session, scheme: IdentifierScheme, value: str) -> Sub
     )
 
 
+def subjects_by_identifier(
+    session: Session, identifiers: Iterable[tuple[IdentifierScheme, str]]
+) -> dict[tuple[IdentifierScheme, str], Subject]:
+    """Many already-normalised identifiers at once (for a batch): those that name a subject."""
+    wanted = set(identifiers)
+    found: dict[tuple[IdentifierScheme, str], Subject] = {}
+    for scheme in {scheme for scheme, _ in wanted}:
+        values = [value for s, value in wanted if s == scheme]
+        for start in range(0, len(values), 500):
+            rows = session.execute(
+                select(SubjectIdentifier.value, Subject)
+                .join(Subject, Subject.id == SubjectIdentifier.subject_id)
+                .where(
+                    SubjectIdentifier.scheme == scheme.value,
+                    SubjectIdentifier.value.in_(values[start : start + 500]),
+                )
+            ).all()
+            for value, subject in rows:
+                found[(scheme, value)] = subject
+    return found
+
+
+def consent_histories(
+    session: Session, subject_ids: Iterable[str]
+) -> dict[str, list[ConsentRecord]]:
+    """``consent_history`` for many subjects in one pass (for a batch of decisions)."""
+    ids = list(set(subject_ids))
+    histories: dict[str, list[ConsentRecord]] = {subject_id: [] for subject_id in ids}
+    for start in range(0, len(ids), 500):
+        for record in session.scalars(
+            select(ConsentRecord).where(ConsentRecord.subject_id.in_(ids[start : start + 500]))
+        ):
+            histories[record.subject_id].append(record)
+    return {subject_id: sorted(records, key=_order) for subject_id, records in histories.items()}
+
+
 def get_subject(session: Session, subject_id: str) -> Subject:
     subject = session.get(Subject, subject_id)
     if subject is None:
