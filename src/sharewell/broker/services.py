@@ -40,14 +40,13 @@ from sharewell.broker.schemas import (
     SubjectReference,
 )
 from sharewell.consent import services as consent
-from sharewell.consent.errors import SubjectUnknown
 from sharewell.consent.models import Subject
 from sharewell.consent.vocabulary import IdentifierScheme
 from sharewell.db import transaction
 from sharewell.ledger import services as ledger
 from sharewell.ledger.entries import EntryKind, encode_entry
 from sharewell.register import services as register
-from sharewell.register.models import Agreement, AgreementRecipient, Dataset, DatasetRecord
+from sharewell.register.models import Agreement, AgreementRecipient, DatasetRecord
 from sharewell.register.vocabulary import SHARING_BASIS_KINDS, AgreementStatus, GatewayKind
 
 BATCH_CHUNK = 1_000
@@ -123,30 +122,6 @@ class _Found:
     records: dict[str, dict[str, Any]]  # dataset key -> the record the discloser holds
 
 
-def _find(session: Session, reference: SubjectReference, agreement: Agreement | None) -> _Found:
-    """The subject and the discloser's records about them, for the datasets asked about."""
-    try:
-        subject: Subject | None = consent.resolve_subject(
-            session, reference.scheme, reference.value
-        )
-    except SubjectUnknown:
-        subject = None
-    if agreement is None:
-        return _Found(subject, {})
-    datasets = {link.field.dataset for link in agreement.fields}
-    records: dict[str, dict[str, Any]] = {}
-    _, normalised = consent.normalise_identifier(reference.scheme, reference.value)
-    for dataset in datasets:
-        record = _record_in(session, dataset, reference.scheme, normalised)
-        if record is not None:
-            records[dataset.key] = record
-    if records and subject is None:
-        # The body holds data about this person: give them a subject (and a trail key) so the
-        # decision is on their trail.
-        subject = consent.resolve_subject(session, reference.scheme, reference.value, create=True)
-    return _Found(subject, records)
-
-
 def _find_all(
     session: Session, references: Sequence[SubjectReference], agreement: Agreement | None
 ) -> list[_Found]:
@@ -207,20 +182,6 @@ def _find_all(
             subjects[key] = subject
         found.append(_Found(subject, held))
     return found
-
-
-def _record_in(
-    session: Session, dataset: Dataset, scheme: IdentifierScheme | str, value: str
-) -> dict[str, Any] | None:
-    query = select(DatasetRecord.data).where(DatasetRecord.dataset_id == dataset.id)
-    if scheme == IdentifierScheme.NINO:
-        query = query.where(DatasetRecord.nino == value)
-    else:
-        organisation, key, record_id = value.split("/", 2)
-        if (organisation, key) != (dataset.organisation_id, dataset.key):
-            return None
-        query = query.where(DatasetRecord.record_id == record_id)
-    return session.scalars(query.limit(1)).first()
 
 
 # --------------------------------------------------------------------------- deciding
@@ -426,9 +387,10 @@ def _replay(
             hint="Use a new key for a new request; reuse a key only to retry the same request.",
         )
     agreement = session.get(Agreement, stored.agreement_id) if stored.agreement_id else None
+    rows = sorted(stored.decisions, key=lambda d: d.position)
+    founds = _find_all(session, [request.subjects[row.position] for row in rows], agreement)
     decisions = []
-    for row in sorted(stored.decisions, key=lambda d: d.position):
-        found = _find(session, request.subjects[row.position], agreement)
+    for row, found in zip(rows, founds, strict=True):
         values = {
             name: found.records.get(name.split(".", 1)[0], {}).get(name.split(".", 1)[1])
             for name in row.released_fields
