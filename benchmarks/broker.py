@@ -58,40 +58,63 @@ def prepare(engine: Engine, home: Path, people: int) -> tuple[list[str], bytes, 
         register.prepare_register(session)
         register.import_documents(session, demo_register_text(), source="demo")
         for agreement_id, email in DEMO_ACTIVATIONS.items():
-            register.change_status(session, agreement_id, AgreementStatus.ACTIVE,
-                                   actor=register.get_staff_user(session, email))
-        import_dataset_csv(session, "northbridge", "housing-benefit-claims",
-                           borough.out_dir / "northbridge" / "housing-benefit-claims.csv")
+            register.change_status(
+                session,
+                agreement_id,
+                AgreementStatus.ACTIVE,
+                actor=register.get_staff_user(session, email),
+            )
+        import_dataset_csv(
+            session,
+            "northbridge",
+            "housing-benefit-claims",
+            borough.out_dir / "northbridge" / "housing-benefit-claims.csv",
+        )
         ninos = [
             line.split(",")[2]
             for line in (borough.out_dir / "northbridge" / "housing-benefit-claims.csv")
-            .read_text(encoding="utf-8").splitlines()[1:]
+            .read_text(encoding="utf-8")
+            .splitlines()[1:]
             if line.split(",")[2]
         ]
         dpo = register.get_staff_user(session, "dpo@northbridge.example")
         for nino in ninos[::2]:  # half the claimants have consented
             subject = consent.resolve_subject(session, "nino", nino, create=True)
-            consent.record_consent(session, subject_id=subject.id,
-                                   scope=ConsentScope.for_agreement(AGREEMENT), state="granted",
-                                   captured_via="paper", captured_by=dpo,
-                                   wording="I agree to my child's school being told.")
+            consent.record_consent(
+                session,
+                subject_id=subject.id,
+                scope=ConsentScope.for_agreement(AGREEMENT),
+                state="granted",
+                captured_via="paper",
+                captured_by=dpo,
+                wording="I agree to my child's school being told.",
+            )
         key = Ed25519PrivateKey.generate()
         from cryptography.hazmat.primitives import serialization
 
-        raw = key.public_key().public_bytes(serialization.Encoding.Raw,
-                                            serialization.PublicFormat.Raw)
-        client = client_auth.register_client(session, organisation_id="northbridge-schools",
-                                             name="Benchmark", public_key=raw)
-        private = key.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
-                                    serialization.NoEncryption())
+        raw = key.public_key().public_bytes(
+            serialization.Encoding.Raw, serialization.PublicFormat.Raw
+        )
+        client = client_auth.register_client(
+            session, organisation_id="northbridge-schools", name="Benchmark", public_key=raw
+        )
+        private = key.private_bytes(
+            serialization.Encoding.Raw,
+            serialization.PrivateFormat.Raw,
+            serialization.NoEncryption(),
+        )
         return ninos, private, client.key_id
 
 
 def request_for(ninos: list[str]) -> DecisionRequest:
-    return DecisionRequest.model_validate({
-        "purpose": "free-school-meals", "agreement": AGREEMENT,
-        "subjects": [{"scheme": "nino", "value": n} for n in ninos], "fields": FIELDS,
-    })
+    return DecisionRequest.model_validate(
+        {
+            "purpose": "free-school-meals",
+            "agreement": AGREEMENT,
+            "subjects": [{"scheme": "nino", "value": n} for n in ninos],
+            "fields": FIELDS,
+        }
+    )
 
 
 def in_process(engine: Engine, ninos: list[str], total: int) -> float:
@@ -112,8 +135,14 @@ class _Outgoing:
 
 
 def over_http(
-    engine: Engine, settings: Settings, ninos: list[str], private: bytes, key_id: str,
-    requests: int, concurrency: int, time_limit: float,
+    engine: Engine,
+    settings: Settings,
+    ninos: list[str],
+    private: bytes,
+    key_id: str,
+    requests: int,
+    concurrency: int,
+    time_limit: float,
 ) -> dict[str, float]:
     app = create_app(settings, engine=engine)
     with socket.socket() as probe:
@@ -125,9 +154,10 @@ def over_http(
     while not server.started:
         time.sleep(0.05)
     key = Ed25519PrivateKey.from_private_bytes(private)
-    signer = HTTPMessageSigner(signature_algorithm=algorithms.ED25519,
-                               key_resolver=MappingKeyResolver(public_keys={},
-                                                               private_keys={key_id: key}))
+    signer = HTTPMessageSigner(
+        signature_algorithm=algorithms.ED25519,
+        key_resolver=MappingKeyResolver(public_keys={}, private_keys={key_id: key}),
+    )
     url = f"http://127.0.0.1:{port}/api/v1/decisions"
     deadline = time.monotonic() + time_limit
     latencies: list[float] = []
@@ -142,11 +172,16 @@ def over_http(
                     return
                 body = request_for([ninos[i % len(ninos)]]).model_dump_json().encode()
                 outgoing = _Outgoing("POST", url, {"Content-Type": "application/json"})
-                signer.sign(outgoing, key_id=key_id, label="sharewell",
-                            created=dt.datetime.now(dt.UTC), nonce=secrets.token_urlsafe(24),
-                            covered_component_ids=("@method", "@path", "@query",
-                                                   "content-digest"),
-                            include_alg=True, body=body)
+                signer.sign(
+                    outgoing,
+                    key_id=key_id,
+                    label="sharewell",
+                    created=dt.datetime.now(dt.UTC),
+                    nonce=secrets.token_urlsafe(24),
+                    covered_component_ids=("@method", "@path", "@query", "content-digest"),
+                    include_alg=True,
+                    body=body,
+                )
                 start = time.perf_counter()
                 response = http.post(url, content=body, headers=outgoing.headers)
                 elapsed = time.perf_counter() - start
@@ -193,8 +228,16 @@ def main() -> None:
                 run = {"database": kind, "claimants": len(ninos)}
                 run["in_process_decisions_per_s"] = in_process(engine, ninos, arguments.decisions)
                 settings = Settings(home=home, database_url=engine.url.render_as_string(False))
-                run["http"] = over_http(engine, settings, ninos, private, key_id,
-                                        arguments.requests, arguments.concurrency, 120.0)
+                run["http"] = over_http(
+                    engine,
+                    settings,
+                    ninos,
+                    private,
+                    key_id,
+                    arguments.requests,
+                    arguments.concurrency,
+                    120.0,
+                )
             print(json.dumps(run, indent=2), flush=True)
             report["runs"].append(run)
     report["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
