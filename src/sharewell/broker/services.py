@@ -194,6 +194,26 @@ def _request_hash(requester: Requester, request: DecisionRequest) -> str:
     return hashlib.sha256(body).hexdigest()
 
 
+def _record_request(
+    session: Session,
+    requester: Requester,
+    request: DecisionRequest,
+    idempotency_key: str | None,
+) -> BrokerRequest:
+    """The request row every decision points at (it holds no identifier of the people)."""
+    stored = BrokerRequest(
+        requester_id=requester.organisation,
+        actor=requester.actor,
+        idempotency_key=idempotency_key,
+        request_hash=_request_hash(requester, request),
+        purpose=request.purpose.value,
+        fields=list(request.fields),
+        subject_count=len(request.subjects),
+    )
+    session.add(stored)
+    return stored
+
+
 def decide(
     session: Session,
     requester: Requester,
@@ -213,16 +233,7 @@ def decide(
         if replay is not None:
             return replay
     with session.begin_nested():
-        stored = BrokerRequest(
-            requester_id=requester.organisation,
-            actor=requester.actor,
-            idempotency_key=idempotency_key,
-            request_hash=_request_hash(requester, request),
-            purpose=request.purpose.value,
-            fields=list(request.fields),
-            subject_count=len(request.subjects),
-        )
-        session.add(stored)
+        stored = _record_request(session, requester, request, idempotency_key)
         try:
             session.flush()
         except IntegrityError:
@@ -420,16 +431,7 @@ def decide_in_batches(
     """A large batch, a chunk at a time: each chunk's decisions and ledger entries commit
     before the chunk is yielded, so a streamed answer never runs ahead of the ledger."""
     with transaction(engine) as session:
-        stored = BrokerRequest(
-            requester_id=requester.organisation,
-            actor=requester.actor,
-            idempotency_key=None,
-            request_hash=_request_hash(requester, request),
-            purpose=request.purpose.value,
-            fields=list(request.fields),
-            subject_count=len(request.subjects),
-        )
-        session.add(stored)
+        stored = _record_request(session, requester, request, None)
         session.flush()
         request_id = stored.id
     for start in range(0, len(request.subjects), BATCH_CHUNK):

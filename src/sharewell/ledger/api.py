@@ -6,7 +6,6 @@ authenticated by its own signature, not by who sends it.
 
 from __future__ import annotations
 
-import base64
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Query, Request
@@ -19,16 +18,13 @@ from sharewell.ledger import services as ledger
 from sharewell.ledger.entries import decode_entry
 from sharewell.ledger.keys import load_witnesses
 from sharewell.ledger.merkle import leaf_hash
+from sharewell.ledger.note import b64encode as b64
 from sharewell.web.access import public
 from sharewell.web.deps import get_session
 
 router = APIRouter(dependencies=[Depends(public)])
 SessionDep = Annotated[Session, Depends(get_session)]
 IMMUTABLE = "public, max-age=31536000, immutable"
-
-
-def b64(data: bytes) -> str:
-    return base64.b64encode(data).decode("ascii")
 
 
 @router.get("/log/checkpoint", response_class=PlainTextResponse)

@@ -26,6 +26,7 @@ from sharewell.ledger.keys import (
     rotate_signing_key,
 )
 from sharewell.ledger.note import Note, Verifier
+from sharewell.ledger.note import b64encode as b64
 from sharewell.ledger.sequencer import DEFAULT_INTERVAL_SECONDS, Sequencer, integrate_once
 from sharewell.ledger.tiles import CHECKPOINT_PATH
 from sharewell.progress import progress_bar
@@ -38,10 +39,6 @@ verify_app = typer.Typer(
 )
 prove_app = typer.Typer(help="Print RFC 9162 proofs as JSON.", no_args_is_help=True)
 app.add_typer(prove_app, name="prove")
-
-
-def b64(data: bytes) -> str:
-    return base64.b64encode(data).decode("ascii")
 
 
 @app.command("public-key")
