@@ -27,7 +27,7 @@ import datetime as dt
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
@@ -41,7 +41,8 @@ from http_message_signatures import (
     InvalidSignature,
     algorithms,
 )
-from sqlalchemy import delete, select
+from sqlalchemy import Table, bindparam, delete, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -478,36 +479,40 @@ def _check_body(digest: str | None, body: bytes) -> None:
         ) from None
 
 
+_NONCES = cast(Table, ApiClientNonce.__table__)
+# Built once: every signed request spends a nonce and prunes.
+_SPEND = {
+    "postgresql": postgresql.insert(_NONCES)
+    .on_conflict_do_nothing(index_elements=["key_id", "nonce"])
+    .returning(_NONCES.c.id),
+    "sqlite": sqlite.insert(_NONCES)
+    .on_conflict_do_nothing(index_elements=["key_id", "nonce"])
+    .returning(_NONCES.c.id),
+}
+# Rows another transaction is pruning are skipped rather than waited for.
+_PRUNE = delete(_NONCES).where(
+    _NONCES.c.id.in_(
+        select(_NONCES.c.id)
+        .where(_NONCES.c.key_id == bindparam("key_id"), _NONCES.c.seen_at < bindparam("before"))
+        .with_for_update(skip_locked=True)
+    )
+)
+
+
 def _spend_nonce(
     session: Session, key_id: str, nonce: str, *, now: dt.datetime, window: dt.timedelta
 ) -> None:
-    try:
-        with session.begin_nested():
-            session.add(ApiClientNonce(key_id=key_id, nonce=nonce, seen_at=now))
-            session.flush()
-    except IntegrityError:
-        # The only unique key is (key_id, nonce); confirm it is there rather than read the error.
-        seen = session.scalar(
-            select(ApiClientNonce.id).where(
-                ApiClientNonce.key_id == key_id, ApiClientNonce.nonce == nonce
-            )
-        )
-        if seen is None:
-            raise
+    # The unique key (key_id, nonce) decides: no row inserted means this nonce was spent. On
+    # PostgreSQL a concurrent insert of the same nonce waits for the first to commit or roll back.
+    spend = _SPEND[session.get_bind().dialect.name]
+    spent = session.execute(spend, {"key_id": key_id, "nonce": nonce, "seen_at": now}).first()
+    if spent is None:
         raise NonceReplayed(
             f"This nonce was already used with key '{key_id}': the request is a replay.",
             hint="Sign every request afresh, with a new random nonce.",
-        ) from None
-    # Prune what can no longer be replayed; rows another transaction is pruning are skipped.
-    stale = (
-        select(ApiClientNonce.id)
-        .where(ApiClientNonce.key_id == key_id, ApiClientNonce.seen_at < now - 2 * window)
-        .with_for_update(skip_locked=True)
-    )
-    session.execute(
-        delete(ApiClientNonce).where(ApiClientNonce.id.in_(stale)),
-        execution_options={"synchronize_session": False},
-    )
+        )
+    # Prune what can no longer be replayed.
+    session.execute(_PRUNE, {"key_id": key_id, "before": now - 2 * window})
 
 
 def _quoted(names: Iterable[str]) -> str:

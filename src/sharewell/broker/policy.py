@@ -12,6 +12,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from sharewell.register.terms import GatewayTerms
+
 
 class Outcome(StrEnum):
     PERMIT = "permit"
@@ -51,15 +53,8 @@ class Reason:
     blocks: bool = False
 
 
-@dataclass(frozen=True)
-class GatewayFacts:
-    id: str
-    citation: str
-    in_force: bool
-    sharing_basis: bool  # not an offence or an eligibility rule
-    consent_required: bool
-    right_to_object: bool
-    purpose_codes: frozenset[str]
+# A gateway's facts are the register's terms for it, as they are.
+GatewayFacts = GatewayTerms
 
 
 @dataclass(frozen=True)

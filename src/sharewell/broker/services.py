@@ -14,9 +14,9 @@ import hashlib
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, Table, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -25,7 +25,6 @@ from sharewell.broker.models import BrokerDecision, BrokerRequest
 from sharewell.broker.policy import (
     AgreementFacts,
     ConsentStatus,
-    GatewayFacts,
     PolicyDecision,
     RequestFacts,
 )
@@ -46,10 +45,11 @@ from sharewell.db import transaction
 from sharewell.ledger import services as ledger
 from sharewell.ledger.entries import EntryKind, encode_entry
 from sharewell.register import services as register
-from sharewell.register.models import Agreement, AgreementRecipient, DatasetRecord
-from sharewell.register.vocabulary import SHARING_BASIS_KINDS, AgreementStatus, GatewayKind
+from sharewell.register.terms import AgreementTerms
+from sharewell.register.vocabulary import AgreementStatus
 
 BATCH_CHUNK = 1_000
+_DECISIONS = cast(Table, BrokerDecision.__table__)
 
 
 @dataclass(frozen=True)
@@ -65,54 +65,33 @@ class Requester:
 
 def _agreement_for(
     session: Session, requester: Requester, request: DecisionRequest, today: dt.date
-) -> Agreement | None:
+) -> AgreementTerms | None:
     if request.agreement is not None:
-        return session.get(Agreement, request.agreement)
-    candidates = session.scalars(
-        select(Agreement)
-        .join(AgreementRecipient)
-        .where(
-            AgreementRecipient.organisation_id == requester.organisation,
-            Agreement.status == AgreementStatus.ACTIVE.value,
-        )
-        .order_by(Agreement.id)
-    ).all()
+        return register.agreement_terms(session, [request.agreement]).get(request.agreement)
+    candidates = register.agreement_terms(
+        session, register.active_agreement_ids_for_recipient(session, requester.organisation)
+    )
     asked = set(request.fields)
     usable = [
-        a
-        for a in candidates
-        if register.effective_status(a, today) == AgreementStatus.ACTIVE
-        and request.purpose.value in {p.code for p in a.purposes}
+        terms
+        for _, terms in sorted(candidates.items())
+        if terms.status_on(today) == AgreementStatus.ACTIVE
+        and request.purpose.value in terms.purposes
     ]
     # The agreement that covers most of what was asked; ties go to the first by id.
-    return max(usable, key=lambda a: len(asked & _field_names(a)), default=None)
+    return max(usable, key=lambda terms: len(asked & terms.fields), default=None)
 
 
-def _field_names(agreement: Agreement) -> set[str]:
-    return {f"{link.field.dataset.key}.{link.field.name}" for link in agreement.fields}
-
-
-def agreement_facts(agreement: Agreement, today: dt.date) -> AgreementFacts:
+def agreement_facts(terms: AgreementTerms, today: dt.date) -> AgreementFacts:
     return AgreementFacts(
-        id=agreement.id,
-        active=register.effective_status(agreement, today) == AgreementStatus.ACTIVE,
-        discloser=agreement.discloser_id,
-        recipients=frozenset(r.organisation_id for r in agreement.recipients),
-        purposes=frozenset(p.code for p in agreement.purposes),
-        fields=frozenset(_field_names(agreement)),
-        consent_required=agreement.consent_required,
-        gateways=tuple(
-            GatewayFacts(
-                id=link.gateway.id,
-                citation=link.gateway.citation,
-                in_force=link.gateway.status == "in_force",
-                sharing_basis=GatewayKind(link.gateway.kind) in SHARING_BASIS_KINDS,
-                consent_required=link.gateway.consent_required,
-                right_to_object=link.gateway.right_to_object,
-                purpose_codes=frozenset(link.gateway.purpose_codes),
-            )
-            for link in agreement.gateways
-        ),
+        id=terms.id,
+        active=terms.status_on(today) == AgreementStatus.ACTIVE,
+        discloser=terms.discloser,
+        recipients=terms.recipients,
+        purposes=terms.purposes,
+        fields=terms.fields,
+        consent_required=terms.consent_required,
+        gateways=terms.gateways,
     )
 
 
@@ -123,64 +102,47 @@ class _Found:
 
 
 def _find_all(
-    session: Session, references: Sequence[SubjectReference], agreement: Agreement | None
+    session: Session, references: Sequence[SubjectReference], agreement: AgreementTerms | None
 ) -> list[_Found]:
-    """``_find`` for a whole chunk in a handful of queries: subjects, then each dataset."""
+    """Who each reference names, and what the discloser holds about them, for a whole chunk
+    in a handful of queries: subjects, then each dataset the agreement draws on."""
     keys = [consent.normalise_identifier(r.scheme, r.value) for r in references]
     subjects = consent.subjects_by_identifier(session, keys)
     records: list[dict[str, dict[str, Any]]] = [{} for _ in references]
-    datasets = {link.field.dataset for link in agreement.fields} if agreement is not None else set()
+    datasets = agreement.datasets if agreement is not None else ()
+    ninos = [value for scheme, value in keys if scheme == IdentifierScheme.NINO]
     for dataset in datasets:
-        ninos = sorted({value for scheme, value in keys if scheme == IdentifierScheme.NINO})
         prefix = f"{dataset.organisation_id}/{dataset.key}/"
-        record_ids = sorted(
-            {
+        held = register.held_records(
+            session,
+            dataset,
+            ninos=ninos,
+            record_ids=[
                 value.removeprefix(prefix)
                 for scheme, value in keys
                 if scheme == IdentifierScheme.DATASET_RECORD and value.startswith(prefix)
-            }
+            ],
         )
-        by_nino: dict[str, dict[str, Any]] = {}
-        by_record: dict[str, dict[str, Any]] = {}
-        for start in range(0, len(ninos), 500):
-            for nino, data in session.execute(
-                select(DatasetRecord.nino, DatasetRecord.data)
-                .where(
-                    DatasetRecord.dataset_id == dataset.id,
-                    DatasetRecord.nino.in_(ninos[start : start + 500]),
-                )
-                .order_by(DatasetRecord.id)
-            ):
-                by_nino.setdefault(nino, data)
-        for start in range(0, len(record_ids), 500):
-            for record_id, data in session.execute(
-                select(DatasetRecord.record_id, DatasetRecord.data).where(
-                    DatasetRecord.dataset_id == dataset.id,
-                    DatasetRecord.record_id.in_(record_ids[start : start + 500]),
-                )
-            ):
-                by_record[record_id] = data
-        for held, (scheme, value) in zip(records, keys, strict=True):
-            data = (
-                by_nino.get(value)
-                if scheme == IdentifierScheme.NINO
-                else by_record.get(value.removeprefix(prefix))
-                if value.startswith(prefix)
-                else None
-            )
+        for found_records, (scheme, value) in zip(records, keys, strict=True):
+            if scheme == IdentifierScheme.NINO:
+                data = held.by_nino.get(value)
+            elif value.startswith(prefix):
+                data = held.by_record_id.get(value.removeprefix(prefix))
+            else:
+                data = None
             if data is not None:
-                held[dataset.key] = data
+                found_records[dataset.key] = data
     found: list[_Found] = []
-    for reference, key, held in zip(references, keys, records, strict=True):
+    for reference, key, held_by_dataset in zip(references, keys, records, strict=True):
         subject = subjects.get(key)
-        if held and subject is None:
+        if held_by_dataset and subject is None:
             # The body holds data about this person: give them a subject (and a trail key)
             # so the decision is on their trail.
             subject = consent.resolve_subject(
                 session, reference.scheme, reference.value, create=True
             )
             subjects[key] = subject
-        found.append(_Found(subject, held))
+        found.append(_Found(subject, held_by_dataset))
     return found
 
 
@@ -299,18 +261,19 @@ def _decide_subjects(
         entries.append(_ledger_entry(requester, request, facts, policy, found.subject, now))
         pending.append((position, found.subject, policy, released))
     indexes = ledger.append(session, entries)
+    rows = []
     for (position, subject, policy, released), index in zip(pending, indexes, strict=True):
-        session.add(
-            BrokerDecision(
-                request_id=stored.id,
-                position=position,
-                subject_id=subject.id if subject is not None else None,
-                outcome=policy.outcome.value,
-                released_fields=list(policy.released),
-                refused_fields=list(policy.refused),
-                reasons=[{"code": r.code.value, "message": r.message} for r in policy.reasons],
-                ledger_index=index,
-            )
+        rows.append(
+            {
+                "request_id": stored.id,
+                "position": position,
+                "subject_id": subject.id if subject is not None else None,
+                "outcome": policy.outcome.value,
+                "released_fields": list(policy.released),
+                "refused_fields": list(policy.refused),
+                "reasons": [{"code": r.code.value, "message": r.message} for r in policy.reasons],
+                "ledger_index": index,
+            }
         )
         results.append(
             _view(
@@ -322,7 +285,9 @@ def _decide_subjects(
                 index,
             )
         )
-    session.flush()
+    session.flush()  # the request row the decisions point at
+    # Core, not the ORM: a campaign's chunk is a thousand rows, and nothing here is an object.
+    session.execute(insert(_DECISIONS), rows)
     return results
 
 
@@ -397,8 +362,16 @@ def _replay(
             "This idempotency key was already used for a different request.",
             hint="Use a new key for a new request; reuse a key only to retry the same request.",
         )
-    agreement = session.get(Agreement, stored.agreement_id) if stored.agreement_id else None
-    rows = sorted(stored.decisions, key=lambda d: d.position)
+    agreement = (
+        register.agreement_terms(session, [stored.agreement_id]).get(stored.agreement_id)
+        if stored.agreement_id
+        else None
+    )
+    rows = session.scalars(
+        select(BrokerDecision)
+        .where(BrokerDecision.request_id == stored.id)
+        .order_by(BrokerDecision.position)
+    ).all()
     founds = _find_all(session, [request.subjects[row.position] for row in rows], agreement)
     decisions = []
     for row, found in zip(rows, founds, strict=True):

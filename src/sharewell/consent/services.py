@@ -26,7 +26,7 @@ from typing import Any, TypeVar
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, undefer
 
 from sharewell.consent.errors import (
     ConsentInputInvalid,
@@ -212,7 +212,8 @@ def _find_subject(session: Session, scheme: IdentifierScheme, value: str) -> Sub
 def subjects_by_identifier(
     session: Session, identifiers: Iterable[tuple[IdentifierScheme, str]]
 ) -> dict[tuple[IdentifierScheme, str], Subject]:
-    """Many already-normalised identifiers at once (for a batch): those that name a subject."""
+    """Many already-normalised identifiers at once (for a batch): those that name a subject,
+    with their trail keys loaded."""
     wanted = set(identifiers)
     found: dict[tuple[IdentifierScheme, str], Subject] = {}
     for scheme in {scheme for scheme, _ in wanted}:
@@ -221,6 +222,8 @@ def subjects_by_identifier(
             rows = session.execute(
                 select(SubjectIdentifier.value, Subject)
                 .join(Subject, Subject.id == SubjectIdentifier.subject_id)
+                # A batch is decided to be put on the ledger, which needs every trail key.
+                .options(undefer(Subject.trail_key))
                 .where(
                     SubjectIdentifier.scheme == scheme.value,
                     SubjectIdentifier.value.in_(values[start : start + 500]),

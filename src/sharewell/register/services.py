@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 from pydantic import TypeAdapter, ValidationError
-from sqlalchemy import select
+from sqlalchemy import BindParameter, bindparam, select
 from sqlalchemy.orm import Session, selectinload
 
 from sharewell.ledger import services as ledger
@@ -37,6 +37,7 @@ from sharewell.register.models import (
     AgreementStatusEvent,
     Dataset,
     DatasetField,
+    DatasetRecord,
     Gateway,
     Organisation,
     StaffUser,
@@ -56,6 +57,7 @@ from sharewell.register.schemas import (
     PurposeDocument,
     StaffDocument,
 )
+from sharewell.register.terms import AgreementTerms, DatasetRef, GatewayTerms, status_on
 from sharewell.register.vocabulary import (
     ALLOWED_TRANSITIONS,
     PURPOSE_TITLES,
@@ -628,6 +630,160 @@ def get_gateway(session: Session, gateway_id: str) -> Gateway:
     return gateway
 
 
+# The broker reads an agreement's terms for every request: its statements are built once.
+_IDS: BindParameter[list[str]] = bindparam("ids", expanding=True)
+_TERMS_RECIPIENTS = select(
+    AgreementRecipient.agreement_id, AgreementRecipient.organisation_id
+).where(AgreementRecipient.agreement_id.in_(_IDS))
+_TERMS_PURPOSES = select(AgreementPurpose.agreement_id, AgreementPurpose.code).where(
+    AgreementPurpose.agreement_id.in_(_IDS)
+)
+_TERMS_GATEWAYS = (
+    select(
+        AgreementGateway.agreement_id,
+        Gateway.id,
+        Gateway.citation,
+        Gateway.status,
+        Gateway.kind,
+        Gateway.consent_required,
+        Gateway.right_to_object,
+        Gateway.purpose_codes,
+    )
+    .join(Gateway, Gateway.id == AgreementGateway.gateway_id)
+    .where(AgreementGateway.agreement_id.in_(_IDS))
+    .order_by(AgreementGateway.gateway_id)
+)
+_TERMS_FIELDS = (
+    select(
+        AgreementField.agreement_id,
+        Dataset.id,
+        Dataset.organisation_id,
+        Dataset.key,
+        DatasetField.name,
+    )
+    .join(DatasetField, DatasetField.id == AgreementField.field_id)
+    .join(Dataset, Dataset.id == DatasetField.dataset_id)
+    .where(AgreementField.agreement_id.in_(_IDS))
+)
+_TERMS_AGREEMENTS = select(
+    Agreement.id,
+    Agreement.status,
+    Agreement.valid_until,
+    Agreement.discloser_id,
+    Agreement.consent_required,
+).where(Agreement.id.in_(_IDS))
+_ACTIVE_FOR_RECIPIENT = (
+    select(Agreement.id)
+    .join(AgreementRecipient)
+    .where(
+        AgreementRecipient.organisation_id == bindparam("organisation"),
+        Agreement.status == AgreementStatus.ACTIVE.value,
+    )
+    .order_by(Agreement.id)
+)
+
+
+def agreement_terms(session: Session, agreement_ids: Sequence[str]) -> dict[str, AgreementTerms]:
+    """The terms of these agreements (those that exist), in five indexed queries whatever
+    their number. Core rather than ORM loading: the broker reads this for every request."""
+    ids = sorted(set(agreement_ids))
+    if not ids:
+        return {}
+    bound = {"ids": ids}
+    recipients: dict[str, set[str]] = {i: set() for i in ids}
+    for agreement_id, organisation_id in session.execute(_TERMS_RECIPIENTS, bound):
+        recipients[agreement_id].add(organisation_id)
+    purposes: dict[str, set[str]] = {i: set() for i in ids}
+    for agreement_id, code in session.execute(_TERMS_PURPOSES, bound):
+        purposes[agreement_id].add(code)
+    gateways: dict[str, list[GatewayTerms]] = {i: [] for i in ids}
+    for row in session.execute(_TERMS_GATEWAYS, bound):
+        agreement_id, gateway_id, citation, status, kind, consent, objectable, codes = row
+        gateways[agreement_id].append(
+            GatewayTerms(
+                id=gateway_id,
+                citation=citation,
+                in_force=status == GatewayStatus.IN_FORCE.value,
+                sharing_basis=GatewayKind(kind) in SHARING_BASIS_KINDS,
+                consent_required=consent,
+                right_to_object=objectable,
+                purpose_codes=frozenset(codes),
+            )
+        )
+    fields: dict[str, set[str]] = {i: set() for i in ids}
+    datasets: dict[str, dict[int, DatasetRef]] = {i: {} for i in ids}
+    for agreement_id, dataset_id, organisation_id, key, name in session.execute(
+        _TERMS_FIELDS, bound
+    ):
+        fields[agreement_id].add(f"{key}.{name}")
+        datasets[agreement_id][dataset_id] = DatasetRef(dataset_id, organisation_id, key)
+    return {
+        agreement_id: AgreementTerms(
+            id=agreement_id,
+            status=AgreementStatus(status),
+            valid_until=valid_until,
+            discloser=discloser,
+            recipients=frozenset(recipients[agreement_id]),
+            purposes=frozenset(purposes[agreement_id]),
+            consent_required=consent_required,
+            gateways=tuple(gateways[agreement_id]),
+            fields=frozenset(fields[agreement_id]),
+            datasets=tuple(sorted(datasets[agreement_id].values(), key=lambda d: d.id)),
+        )
+        for agreement_id, status, valid_until, discloser, consent_required in session.execute(
+            _TERMS_AGREEMENTS, bound
+        )
+    }
+
+
+def active_agreement_ids_for_recipient(session: Session, organisation_id: str) -> list[str]:
+    """Agreements marked active that name this organisation as a recipient (the caller
+    still applies the end date)."""
+    return list(session.scalars(_ACTIVE_FOR_RECIPIENT, {"organisation": organisation_id}))
+
+
+@dataclass(frozen=True)
+class HeldRecords:
+    """One dataset's records about some people, by NINO and by the holder's record id."""
+
+    by_nino: dict[str, dict[str, Any]]
+    by_record_id: dict[str, dict[str, Any]]
+
+
+RECORD_LOOKUP_CHUNK = 500
+
+
+def held_records(
+    session: Session, dataset: DatasetRef, *, ninos: Iterable[str], record_ids: Iterable[str]
+) -> HeldRecords:
+    """What a dataset holds about these people, in a query per 500 identifiers.
+
+    Where one NINO has several records, the first loaded (lowest id) is the one held."""
+    wanted_ninos = sorted(set(ninos))
+    wanted_ids = sorted(set(record_ids))
+    by_nino: dict[str, dict[str, Any]] = {}
+    by_record_id: dict[str, dict[str, Any]] = {}
+    for start in range(0, len(wanted_ninos), RECORD_LOOKUP_CHUNK):
+        for nino, data in session.execute(
+            select(DatasetRecord.nino, DatasetRecord.data)
+            .where(
+                DatasetRecord.dataset_id == dataset.id,
+                DatasetRecord.nino.in_(wanted_ninos[start : start + RECORD_LOOKUP_CHUNK]),
+            )
+            .order_by(DatasetRecord.id)
+        ):
+            by_nino.setdefault(nino, data)
+    for start in range(0, len(wanted_ids), RECORD_LOOKUP_CHUNK):
+        for record_id, data in session.execute(
+            select(DatasetRecord.record_id, DatasetRecord.data).where(
+                DatasetRecord.dataset_id == dataset.id,
+                DatasetRecord.record_id.in_(wanted_ids[start : start + RECORD_LOOKUP_CHUNK]),
+            )
+        ):
+            by_record_id[record_id] = data
+    return HeldRecords(by_nino, by_record_id)
+
+
 # --------------------------------------------------------------------------- copying
 
 
@@ -834,12 +990,7 @@ def expire_lapsed(session: Session, *, today: dt.date | None = None) -> list[str
 
 def effective_status(agreement: Agreement, today: dt.date) -> AgreementStatus:
     """The status a reader should see: an agreement past its end date is expired."""
-    status = AgreementStatus(agreement.status)
-    if status in (AgreementStatus.ACTIVE, AgreementStatus.SUSPENDED) and (
-        agreement.valid_until < today
-    ):
-        return AgreementStatus.EXPIRED
-    return status
+    return status_on(AgreementStatus(agreement.status), agreement.valid_until, today)
 
 
 def public_agreement(agreement: Agreement, today: dt.date) -> PublicAgreement:

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from sharewell.ledger.entries import (
     EntryKind,
     TrailKeyInvalid,
+    canonical_json,
     decode_entry,
     encode_entry,
     new_trail_key,
@@ -45,6 +46,31 @@ def test_entries_are_canonical_json() -> None:
     assert body["format"] == "sharewell-entry/v1"
     assert body["time"] == "2026-11-25T16:05:00.000Z"
     assert body["fields"] == ["first_name", "dob"]
+
+
+JSON_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**60), max_value=2**60)
+    | st.integers(min_value=2**53 - 2, max_value=2**53 + 1)  # either side of the safe limit
+    | st.integers(min_value=-(2**53) - 1, max_value=-(2**53) + 2)
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | st.text(),  # control characters, astral planes and lone surrogates included
+    lambda children: st.lists(children, max_size=4)
+    | st.dictionaries(st.text(max_size=6), children, max_size=4),
+    max_leaves=12,
+)
+
+
+@given(JSON_VALUES)
+def test_canonical_json_is_rfc8785_byte_for_byte(value: object) -> None:
+    try:
+        expected = rfc8785.dumps(value)
+    except rfc8785.CanonicalizationError:
+        with pytest.raises(rfc8785.CanonicalizationError):
+            canonical_json(value)
+        return
+    assert canonical_json(value) == expected
 
 
 def test_two_entries_about_one_person_share_nothing_that_links_them() -> None:
