@@ -56,8 +56,9 @@ JSON_VALUES = st.recursive(
     | st.integers(min_value=-(2**53) - 1, max_value=-(2**53) + 2)
     | st.floats(allow_nan=True, allow_infinity=True)
     | st.text(),  # control characters, astral planes and lone surrogates included
-    lambda children: st.lists(children, max_size=4)
-    | st.dictionaries(st.text(max_size=6), children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=6), children, max_size=4)
+    ),
     max_leaves=12,
 )
 
