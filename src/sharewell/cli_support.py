@@ -11,7 +11,14 @@ from sqlalchemy.orm import Session
 
 from sharewell import db
 from sharewell.config import load_settings
-from sharewell.errors import Conflict, InvalidInput, NotFound, PermissionDenied, SharewellError
+from sharewell.errors import (
+    Busy,
+    Conflict,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    SharewellError,
+)
 
 console = Console(soft_wrap=True)  # long messages wrap in the terminal, not mid-word here
 errors = Console(stderr=True, soft_wrap=True)
@@ -22,6 +29,7 @@ EXIT_CODES: list[tuple[type[SharewellError], int]] = [
     (NotFound, 66),
     (PermissionDenied, 77),
     (Conflict, 75),
+    (Busy, 75),  # EX_TEMPFAIL: try again later
     (SharewellError, 1),
 ]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,6 +14,7 @@ from sqlalchemy import Engine, MetaData, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 from sharewell.config import Settings
+from sharewell.errors import Busy
 
 # Named constraints let errors be matched on names, never on a driver's message text.
 NAMING_CONVENTION = {
@@ -38,7 +40,10 @@ def make_engine(url: str, *, sqlite_busy_timeout_ms: int = 5000, **kwargs: Any) 
             "connect",
             lambda connection, _record: _tune_sqlite(connection, sqlite_busy_timeout_ms),
         )
-        event.listen(engine, "begin", _begin_sqlite)
+        writer = _SqliteWriterTurn(sqlite_busy_timeout_ms / 1000)
+        event.listen(engine, "begin", writer.begin)
+        event.listen(engine, "commit", writer.end)
+        event.listen(engine, "rollback", writer.end)
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
@@ -57,11 +62,36 @@ def _tune_sqlite(dbapi_connection: Any, busy_timeout_ms: int) -> None:
     cursor.close()
 
 
-def _begin_sqlite(connection: Any) -> None:
-    # IMMEDIATE: a transaction takes SQLite's one write lock when it begins, waiting up to the
-    # busy timeout for it. A deferred one that read first could not upgrade to write while
-    # another writer had committed since, and would fail at once ("database is locked").
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+class _SqliteWriterTurn:
+    """Threads of this process take turns at SQLite's one write lock here, before asking SQLite.
+
+    Every transaction begins IMMEDIATE: it takes the write lock when it begins, so one that
+    read first never fails to upgrade ("database is locked") after another writer committed.
+    SQLite's own busy handler makes a waiter sleep in growing steps (up to 100 ms) and try
+    again; a lock here wakes the next thread the moment the last one commits, which keeps
+    the tail latency of concurrent requests near their queueing time. Other processes (the
+    CLI) still wait at SQLite's lock as before.
+    """
+
+    def __init__(self, timeout_seconds: float) -> None:
+        self._lock = threading.Lock()
+        self._timeout = timeout_seconds
+        self._holder: Any = None
+
+    def begin(self, connection: Any) -> None:
+        if not self._lock.acquire(timeout=self._timeout):
+            raise Busy("The database is busy: another writer held it too long.", retry_after=1)
+        self._holder = connection
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            self.end(connection)
+            raise
+
+    def end(self, connection: Any) -> None:
+        if self._holder is connection:
+            self._holder = None
+            self._lock.release()
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

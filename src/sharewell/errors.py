@@ -47,5 +47,15 @@ class PermissionDenied(SharewellError):
     """The actor's organisation or role does not allow this."""
 
 
+class Busy(SharewellError):
+    """Too much at once: nothing was written, and the caller should retry after a moment."""
+
+    def __init__(self, message: str, *, retry_after: int, hint: str | None = None) -> None:
+        super().__init__(
+            message, hint=hint or f"Nothing was written. Retry after {retry_after} seconds."
+        )
+        self.retry_after = retry_after
+
+
 class Conflict(SharewellError):
     """The change clashes with what is already stored (a duplicate id, a stale state)."""

@@ -504,15 +504,16 @@ def _spend_nonce(
 ) -> None:
     # The unique key (key_id, nonce) decides: no row inserted means this nonce was spent. On
     # PostgreSQL a concurrent insert of the same nonce waits for the first to commit or roll back.
-    spend = _SPEND[session.get_bind().dialect.name]
-    spent = session.execute(spend, {"key_id": key_id, "nonce": nonce, "seen_at": now}).first()
+    connection = session.connection()
+    spend = _SPEND[connection.dialect.name]
+    spent = connection.execute(spend, {"key_id": key_id, "nonce": nonce, "seen_at": now}).first()
     if spent is None:
         raise NonceReplayed(
             f"This nonce was already used with key '{key_id}': the request is a replay.",
             hint="Sign every request afresh, with a new random nonce.",
         )
     # Prune what can no longer be replayed.
-    session.execute(_PRUNE, {"key_id": key_id, "before": now - 2 * window})
+    connection.execute(_PRUNE, {"key_id": key_id, "before": now - 2 * window})
 
 
 def _quoted(names: Iterable[str]) -> str:

@@ -194,18 +194,25 @@ def decide(
         replay = _replay(session, requester, request, idempotency_key)
         if replay is not None:
             return replay
-    with session.begin_nested():
-        stored = _record_request(session, requester, request, idempotency_key)
+    today = today or dt.date.today()
+    agreement = _agreement_for(session, requester, request, today)
+    stored = _record_request(session, requester, request, idempotency_key)
+    stored.agreement_id = agreement.id if agreement is not None else None
+    if idempotency_key is None:
+        # Nothing here can clash, and a failure rolls back the caller's whole transaction.
+        session.flush()
+    else:
         try:
-            session.flush()
+            with session.begin_nested():
+                session.flush()
         except IntegrityError:
             raise IdempotencyConflict(
                 "Another request with this idempotency key is being decided.",
                 hint="Retry in a moment to get its answer.",
             ) from None
-        decisions = _decide_subjects(
-            session, requester, request, stored, 0, request.subjects, today or dt.date.today()
-        )
+    decisions = _decide_subjects(
+        session, requester, request, stored, agreement, 0, request.subjects, today
+    )
     return DecisionSummary(
         request_id=stored.id,
         agreement=stored.agreement_id,
@@ -219,12 +226,11 @@ def _decide_subjects(
     requester: Requester,
     request: DecisionRequest,
     stored: BrokerRequest,
+    agreement: AgreementTerms | None,
     offset: int,
     subjects: Sequence[SubjectReference],
     today: dt.date,
 ) -> list[SubjectDecision]:
-    agreement = _agreement_for(session, requester, request, today)
-    stored.agreement_id = agreement.id if agreement is not None else None
     facts = agreement_facts(agreement, today) if agreement is not None else None
     now = dt.datetime.now(dt.UTC)
     results: list[SubjectDecision] = []
@@ -287,7 +293,7 @@ def _decide_subjects(
         )
     session.flush()  # the request row the decisions point at
     # Core, not the ORM: a campaign's chunk is a thousand rows, and nothing here is an object.
-    session.execute(insert(_DECISIONS), rows)
+    session.connection().execute(insert(_DECISIONS), rows)
     return results
 
 
@@ -411,7 +417,11 @@ def decide_in_batches(
         with transaction(engine) as session:
             stored = session.get_one(BrokerRequest, request_id)
             chunk = request.subjects[start : start + BATCH_CHUNK]
+            day = today or dt.date.today()
+            # Each chunk reads the agreement afresh: a suspension stops the rest of the batch.
+            agreement = _agreement_for(session, requester, request, day)
+            stored.agreement_id = agreement.id if agreement is not None else None
             decisions = _decide_subjects(
-                session, requester, request, stored, start, chunk, today or dt.date.today()
+                session, requester, request, stored, agreement, start, chunk, day
             )
         yield decisions

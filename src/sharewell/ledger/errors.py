@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-from sharewell.errors import SharewellError
+from sharewell.errors import Busy, SharewellError
 
 
 class LedgerError(SharewellError):
     """Any failure of the ledger: a proof, a signature, a malformed file, a busy writer."""
 
 
-class LedgerBusy(LedgerError):
+class LedgerBusy(LedgerError, Busy):
     """Too many writers at once: the caller should retry after ``retry_after`` seconds."""
 
     def __init__(self, *, retry_after: int) -> None:
-        super().__init__(
-            "The ledger is busy and did not accept the entry.",
-            hint=f"Nothing was written. Retry after {retry_after} seconds.",
+        Busy.__init__(
+            self, "The ledger is busy and did not accept the entry.", retry_after=retry_after
         )
-        self.retry_after = retry_after
 
 
 class ProofInvalid(LedgerError):

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import cast
 
-from sqlalchemy import Table, TextClause, insert, select, text, update
+from sqlalchemy import Table, TextClause, bindparam, insert, select, text, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -57,6 +57,16 @@ class SizeNotCheckpointed(LedgerError, Conflict):
 # --------------------------------------------------------------------------- appending
 
 
+_SHORT_LOCK_TIMEOUT = text(f"SET LOCAL lock_timeout = {APPEND_LOCK_TIMEOUT_MS}")
+_TAKE_INDEXES = (
+    update(_SEQUENCE)
+    .where(_SEQUENCE.c.id == 1)
+    .values(next_index=_SEQUENCE.c.next_index + bindparam("count"))
+    .returning(_SEQUENCE.c.next_index)
+)
+_INSERT_ENTRIES = insert(_ENTRIES)
+
+
 def append(session: Session, entries: Sequence[bytes]) -> list[int]:
     """Sequence entries in the caller's transaction; returns their indexes.
 
@@ -68,17 +78,13 @@ def append(session: Session, entries: Sequence[bytes]) -> list[int]:
         return []
     count = len(entries)
     try:
-        if session.get_bind().dialect.name == "postgresql":
-            session.execute(text(f"SET LOCAL lock_timeout = {APPEND_LOCK_TIMEOUT_MS}"))
-        end = session.execute(
-            update(_SEQUENCE)
-            .where(_SEQUENCE.c.id == 1)
-            .values(next_index=_SEQUENCE.c.next_index + count)
-            .returning(_SEQUENCE.c.next_index)
-        ).scalar_one()
+        connection = session.connection()  # Core: entries are rows; this may begin (and wait)
+        if connection.dialect.name == "postgresql":
+            connection.execute(_SHORT_LOCK_TIMEOUT)
+        end = connection.execute(_TAKE_INDEXES, {"count": count}).scalar_one()
         first = end - count
-        session.execute(
-            insert(_ENTRIES),
+        connection.execute(
+            _INSERT_ENTRIES,
             [
                 {"index": first + offset, "data": entry, "leaf_hash": merkle.leaf_hash(entry)}
                 for offset, entry in enumerate(entries)

@@ -690,14 +690,15 @@ def agreement_terms(session: Session, agreement_ids: Sequence[str]) -> dict[str,
     if not ids:
         return {}
     bound = {"ids": ids}
+    connection = session.connection()  # Core rows, not ORM objects: skip the ORM layer
     recipients: dict[str, set[str]] = {i: set() for i in ids}
-    for agreement_id, organisation_id in session.execute(_TERMS_RECIPIENTS, bound):
+    for agreement_id, organisation_id in connection.execute(_TERMS_RECIPIENTS, bound):
         recipients[agreement_id].add(organisation_id)
     purposes: dict[str, set[str]] = {i: set() for i in ids}
-    for agreement_id, code in session.execute(_TERMS_PURPOSES, bound):
+    for agreement_id, code in connection.execute(_TERMS_PURPOSES, bound):
         purposes[agreement_id].add(code)
     gateways: dict[str, list[GatewayTerms]] = {i: [] for i in ids}
-    for row in session.execute(_TERMS_GATEWAYS, bound):
+    for row in connection.execute(_TERMS_GATEWAYS, bound):
         agreement_id, gateway_id, citation, status, kind, consent, objectable, codes = row
         gateways[agreement_id].append(
             GatewayTerms(
@@ -712,7 +713,7 @@ def agreement_terms(session: Session, agreement_ids: Sequence[str]) -> dict[str,
         )
     fields: dict[str, set[str]] = {i: set() for i in ids}
     datasets: dict[str, dict[int, DatasetRef]] = {i: {} for i in ids}
-    for agreement_id, dataset_id, organisation_id, key, name in session.execute(
+    for agreement_id, dataset_id, organisation_id, key, name in connection.execute(
         _TERMS_FIELDS, bound
     ):
         fields[agreement_id].add(f"{key}.{name}")
@@ -730,7 +731,7 @@ def agreement_terms(session: Session, agreement_ids: Sequence[str]) -> dict[str,
             fields=frozenset(fields[agreement_id]),
             datasets=tuple(sorted(datasets[agreement_id].values(), key=lambda d: d.id)),
         )
-        for agreement_id, status, valid_until, discloser, consent_required in session.execute(
+        for agreement_id, status, valid_until, discloser, consent_required in connection.execute(
             _TERMS_AGREEMENTS, bound
         )
     }
@@ -761,10 +762,11 @@ def held_records(
     Where one NINO has several records, the first loaded (lowest id) is the one held."""
     wanted_ninos = sorted(set(ninos))
     wanted_ids = sorted(set(record_ids))
+    connection = session.connection()
     by_nino: dict[str, dict[str, Any]] = {}
     by_record_id: dict[str, dict[str, Any]] = {}
     for start in range(0, len(wanted_ninos), RECORD_LOOKUP_CHUNK):
-        for nino, data in session.execute(
+        for nino, data in connection.execute(
             select(DatasetRecord.nino, DatasetRecord.data)
             .where(
                 DatasetRecord.dataset_id == dataset.id,
@@ -774,7 +776,7 @@ def held_records(
         ):
             by_nino.setdefault(nino, data)
     for start in range(0, len(wanted_ids), RECORD_LOOKUP_CHUNK):
-        for record_id, data in session.execute(
+        for record_id, data in connection.execute(
             select(DatasetRecord.record_id, DatasetRecord.data).where(
                 DatasetRecord.dataset_id == dataset.id,
                 DatasetRecord.record_id.in_(wanted_ids[start : start + RECORD_LOOKUP_CHUNK]),

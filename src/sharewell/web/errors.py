@@ -11,6 +11,7 @@ from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException
 
 from sharewell.errors import (
+    Busy,
     Conflict,
     InvalidInput,
     NotFound,
@@ -22,7 +23,7 @@ from sharewell.ledger.errors import LedgerBusy
 from sharewell.ledger.services import is_lock_timeout
 
 STATUS_FOR: list[tuple[type[SharewellError], int]] = [
-    (LedgerBusy, 503),
+    (Busy, 503),
     (InvalidInput, 422),
     (NotFound, 404),
     (Unauthenticated, 401),
@@ -86,7 +87,7 @@ async def _domain_error(request: Request, error: Exception) -> Response:
         )
     else:
         response = _page(request, status, error.message, error.hint)
-    if isinstance(error, LedgerBusy):
+    if isinstance(error, Busy):
         response.headers["Retry-After"] = str(error.retry_after)
     return response
 
