@@ -7,6 +7,7 @@ import sys
 import click
 import typer
 
+from sharewell.accounts.cli import app as staff_app
 from sharewell.broker.client_cli import app as clients_app
 from sharewell.cli_support import EXIT_CODES, console, errors, open_engine, unit_of_work
 from sharewell.config import load_settings
@@ -99,3 +100,4 @@ app.add_typer(demo_app, name="demo")
 app.add_typer(ledger_app, name="ledger")
 app.add_typer(verify_app, name="verify")
 app.add_typer(clients_app, name="clients")
+app.add_typer(staff_app, name="staff")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 
 def import_all_models() -> None:
+    import sharewell.accounts.models
     import sharewell.broker.models
     import sharewell.consent.models
     import sharewell.ledger.models

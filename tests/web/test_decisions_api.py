@@ -141,6 +141,9 @@ def test_unsigned_and_replayed_requests_are_refused(world) -> None:  # type: ign
         ({"fields": ["not a field"]}, "/body/fields/0"),
         ({"subjects": [{"scheme": "passport", "value": "x"}]}, "/body/subjects/0/scheme"),
         ({"subjects": "AB123456C"}, "/body/subjects"),
+        ({"subjects": [{"scheme": "nino", "value": "12345"}]}, "/body/subjects/0/value"),
+        ({"subjects": [{"scheme": "dataset_record", "value": "x"}]}, "/body/subjects/0/value"),
+        ({"fields": "housing-benefit-claims.dob"}, "/body/fields"),
     ],
 )
 def test_bad_input_is_a_problem_naming_the_field_and_writes_nothing(world, change, pointer) -> None:  # type: ignore[no-untyped-def]

@@ -4,8 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
+from sharewell.consent.errors import IdentifierInvalid
+from sharewell.consent.services import normalise_identifier
 from sharewell.consent.vocabulary import IdentifierScheme
 from sharewell.register.schemas import Slug
 from sharewell.register.vocabulary import Purpose
@@ -27,6 +37,18 @@ class SubjectReference(BaseModel):
 
     scheme: IdentifierScheme = Field(description="`nino`, or `dataset_record` (ORG/DATASET/ID).")
     value: Annotated[str, StringConstraints(min_length=1, max_length=300)]
+
+    @field_validator("value")
+    @classmethod
+    def _well_formed(cls, value: str, info: ValidationInfo) -> str:
+        # Checked here so a malformed identifier is a 422 naming subjects/N/value.
+        scheme = info.data.get("scheme")
+        if scheme is not None:
+            try:
+                normalise_identifier(scheme, value)
+            except IdentifierInvalid as invalid:
+                raise ValueError(invalid.diagnostics().replace("\n", " ")) from None
+        return value
 
 
 class DecisionRequest(BaseModel):

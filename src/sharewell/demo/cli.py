@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from functools import partial
 from importlib import resources
@@ -9,8 +10,10 @@ from pathlib import Path
 
 import typer
 from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
 
-from sharewell.cli_support import console, open_engine
+from sharewell.accounts import services as accounts
+from sharewell.cli_support import console, open_engine, unit_of_work
 from sharewell.config import load_settings
 from sharewell.db import transaction
 from sharewell.demo.borough import generate_borough
@@ -32,11 +35,14 @@ DEMO_ACTIVATIONS = {
     "northbridge-advice-referrals": "dpo@northbridge.example",
 }
 
+# Made-up staff of a made-up borough: a known password is what lets anyone try the demo.
+DEMO_PASSWORD = "demo-password-for-made-up-staff"  # noqa: S105
 DEMO_SIGN_INS = {
     "Northbridge DPO": "dpo@northbridge.example",
     "Northbridge benefits officer": "officer@northbridge.example",
     "Southmere DPO": "dpo@southmere.example",
     "DWP DPO": "dpo@dwp.example",
+    "Northbridge Schools officer": "office@schools.northbridge.example",
 }
 
 
@@ -94,9 +100,33 @@ def seed(
             _load_extracts(engine, out_dir)
     finally:
         engine.dispose()
-    console.print("Demo staff, for commands that take --by:")
+    with transaction(engine) as session:
+        enrolled = _enrol_demo_staff(session)
+    console.print("Demo staff, for commands that take --by and for the staff pages:")
     for who, email in DEMO_SIGN_INS.items():
         console.print(f"  {who}: {email}")
+    console.print(
+        f"Staff sign in at /staff/sign-in with the password '{DEMO_PASSWORD}'; "
+        "`sharewell demo code EMAIL` shows the security code an authenticator app would."
+        + (f" ({enrolled} demo staff set up now.)" if enrolled else "")
+    )
+
+
+def _enrol_demo_staff(session: Session) -> int:
+    """Give every made-up member of staff without a password the demo one (and a TOTP key)."""
+    enrolled = 0
+    for user in services.list_staff_users(session):
+        if not accounts.has_credentials(session, user.id):
+            accounts.set_credentials(session, user.email, DEMO_PASSWORD)
+            enrolled += 1
+    return enrolled
+
+
+@app.command()
+def code(email: str = typer.Argument(..., help="A demo staff member's email address.")) -> None:
+    """The security code a demo staff member's authenticator app would show now."""
+    with unit_of_work() as session:
+        console.print(accounts.current_code(session, email, now=dt.datetime.now(dt.UTC)))
 
 
 def _load_extracts(engine: Engine, out_dir: Path) -> None:

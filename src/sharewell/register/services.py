@@ -615,6 +615,17 @@ def get_staff_user(session: Session, email: str) -> StaffUser:
     return user
 
 
+def list_staff_users(session: Session) -> Sequence[StaffUser]:
+    return session.scalars(select(StaffUser).order_by(StaffUser.email)).all()
+
+
+def get_staff_user_by_id(session: Session, staff_user_id: int) -> StaffUser:
+    user = session.get(StaffUser, staff_user_id)
+    if user is None:
+        raise StaffUserNotFound(f"#{staff_user_id}")
+    return user
+
+
 def list_agreements(session: Session) -> Sequence[Agreement]:
     return session.scalars(select(Agreement).order_by(Agreement.id)).all()
 

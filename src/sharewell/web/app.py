@@ -16,7 +16,9 @@ from sqlalchemy import Engine
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
 from sharewell import db
+from sharewell.accounts import views as accounts_views
 from sharewell.broker import api as broker_api
+from sharewell.broker import views as broker_views
 from sharewell.config import Settings, load_settings
 from sharewell.ledger import api as ledger_api
 from sharewell.ledger.keys import load_signer, signing_key_path
@@ -25,6 +27,7 @@ from sharewell.register import api as register_api
 from sharewell.register import views as register_views
 from sharewell.web.access import public
 from sharewell.web.errors import install_error_handlers
+from sharewell.web.sessions import install_sessions
 from sharewell.web.templating import build_templates
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -93,11 +96,14 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.state.sessions = db.session_factory(engine)
     app.state.templates = build_templates()
     app.add_middleware(SecurityHeaders)
+    install_sessions(app, settings)
     install_error_handlers(app)
     app.include_router(register_views.router)
     app.include_router(register_api.router)
     app.include_router(ledger_api.router)
     app.include_router(broker_api.router)
+    app.include_router(accounts_views.router)
+    app.include_router(broker_views.router)
 
     @app.get("/healthz", dependencies=[Depends(public)], response_class=PlainTextResponse)
     def healthz() -> str:

@@ -6,7 +6,7 @@ from http import HTTPStatus
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException
 
@@ -21,6 +21,7 @@ from sharewell.errors import (
 )
 from sharewell.ledger.errors import LedgerBusy
 from sharewell.ledger.services import is_lock_timeout
+from sharewell.web.sessions import SignInRequired
 
 STATUS_FOR: list[tuple[type[SharewellError], int]] = [
     (Busy, 503),
@@ -77,6 +78,8 @@ def _page(request: Request, status: int, message: str, hint: str | None = None) 
 
 async def _domain_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, SharewellError)
+    if isinstance(error, SignInRequired) and not _wants_json(request):
+        return RedirectResponse("/staff/sign-in", status_code=303)
     status = next(code for kind, code in STATUS_FOR if isinstance(error, kind))
     if _wants_json(request):
         problems = getattr(error, "problems", [])

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
+from fastapi import Request, Response
 from fastapi.templating import Jinja2Templates
 from jinja2 import ChoiceLoader, Environment, PackageLoader, PrefixLoader, select_autoescape
 
@@ -31,6 +33,21 @@ def humanise(value: str) -> str:
     """`use_power` → `Use power`, for vocabulary shown to people."""
     text = value.replace("_", " ").replace("-", " ")
     return text[:1].upper() + text[1:]
+
+
+def render(
+    request: Request, template: str, context: dict[str, Any], *, status_code: int = 200
+) -> Response:
+    """A page, with what every portal page needs: the form's CSRF token and who is signed in."""
+    from sharewell.web.sessions import csrf_token  # sessions imports the domains; keep it late
+
+    response: Response = request.app.state.templates.TemplateResponse(
+        request,
+        template,
+        {"csrf_token": csrf_token(request), "nav": None, **context},
+        status_code=status_code,
+    )
+    return response
 
 
 def build_templates() -> Jinja2Templates:

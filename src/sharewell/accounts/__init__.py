@@ -1,0 +1,1 @@
+"""Staff accounts: passwords (argon2), second factors (TOTP) and signed-in sessions."""

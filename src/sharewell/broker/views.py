@@ -1,0 +1,152 @@
+"""The staff path to the broker: an officer asks about a person and sees the decision, its
+reasons and its place in the transparency log – exactly what a partner system gets."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, Response
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+
+from sharewell.accounts.services import StaffIdentity
+from sharewell.broker import services as broker
+from sharewell.broker.schemas import DecisionRequest
+from sharewell.register import services as register
+from sharewell.register.vocabulary import PURPOSE_TITLES, AgreementStatus
+from sharewell.web.deps import get_session
+from sharewell.web.sessions import csrf_protected, staff_with_role
+from sharewell.web.templating import render
+
+router = APIRouter(default_response_class=HTMLResponse)
+SessionDep = Annotated[Session, Depends(get_session)]
+Officer = Annotated[StaffIdentity, Depends(staff_with_role(["officer"]))]
+FORM_TITLE = "Ask for information about a person"
+OUTCOME_TAGS = {
+    "permit": {"text": "Shared", "classes": "govuk-tag--green"},
+    "partial": {"text": "Partly shared", "classes": "govuk-tag--yellow"},
+    "deny": {"text": "Refused", "classes": "govuk-tag--red"},
+}
+
+
+def _agreements_for(session: Session, organisation: str) -> list[dict[str, Any]]:
+    """The agreements in force that name this organisation as a recipient, for the form."""
+    today = dt.date.today()
+    terms = register.agreement_terms(
+        session, register.active_agreement_ids_for_recipient(session, organisation)
+    )
+    return [
+        {"id": t.id, "fields": sorted(t.fields), "purposes": sorted(t.purposes)}
+        for t in terms.values()
+        if t.status_on(today) == AgreementStatus.ACTIVE
+    ]
+
+
+def _form(
+    request: Request,
+    session: Session,
+    staff: StaffIdentity,
+    *,
+    values: dict[str, Any] | None = None,
+    errors: dict[str, str] | None = None,
+) -> Response:
+    agreements = _agreements_for(session, staff.organisation)
+    return render(
+        request,
+        "staff/request.html",
+        {
+            "title": FORM_TITLE,
+            "staff": staff,
+            "agreements": agreements,
+            "fields": sorted({f for a in agreements for f in a["fields"]}),
+            "purposes": [(p.value, title) for p, title in PURPOSE_TITLES.items()],
+            "values": {"fields": [], "other_fields": "", **(values or {})},
+            "errors": errors or {},
+            "has_errors": bool(errors),
+            # A retried or re-sent form answers with the same decision, adding no entry.
+            "idempotency_key": (values or {}).get("idempotency_key") or secrets.token_urlsafe(24),
+        },
+        status_code=422 if errors else 200,
+    )
+
+
+@router.get("/staff/requests/new")
+def request_form(request: Request, session: SessionDep, staff: Officer) -> Response:
+    return _form(request, session, staff)
+
+
+_FORM_FIELD_FOR = {"purpose": "purpose", "agreement": "agreement", "subjects": "nino"}
+
+
+@router.post("/staff/requests", dependencies=[Depends(csrf_protected)])
+def make_request(
+    request: Request,
+    session: SessionDep,
+    staff: Officer,
+    purpose: Annotated[str, Form(max_length=100)] = "",
+    agreement: Annotated[str, Form(max_length=100)] = "",
+    nino: Annotated[str, Form(max_length=300)] = "",
+    fields: Annotated[list[str] | None, Form()] = None,
+    other_fields: Annotated[str, Form(max_length=5000)] = "",
+    idempotency_key: Annotated[str, Form(min_length=8, max_length=200)] = "",
+) -> Response:
+    asked = [*(fields or []), *(f.strip() for f in other_fields.split(",") if f.strip())]
+    values = {
+        "purpose": purpose,
+        "agreement": agreement,
+        "nino": nino,
+        "fields": fields or [],
+        "other_fields": other_fields,
+        "idempotency_key": idempotency_key,
+    }
+    try:
+        body = DecisionRequest.model_validate(
+            {
+                "purpose": purpose,
+                "agreement": agreement or None,
+                "subjects": [{"scheme": "nino", "value": nino}],
+                "fields": list(dict.fromkeys(asked)),
+            }
+        )
+    except ValidationError as invalid:
+        return _form(request, session, staff, values=values, errors=_form_errors(invalid))
+    summary = broker.decide(
+        session,
+        broker.Requester(organisation=staff.organisation, actor=f"staff:{staff.role}"),
+        body,
+        idempotency_key=f"staff-{staff.id}-{idempotency_key}" if idempotency_key else None,
+    )
+    session.commit()  # on the ledger before the officer sees it
+    return render(
+        request,
+        "staff/decision.html",
+        {
+            "title": f"Decision: {OUTCOME_TAGS[summary.decisions[0].outcome]['text'].lower()}",
+            "outcome_tags": OUTCOME_TAGS,
+            "staff": staff,
+            "summary": summary,
+            "decision": summary.decisions[0],
+            "purpose_title": PURPOSE_TITLES.get(body.purpose, body.purpose.value),
+        },
+    )
+
+
+def _form_errors(invalid: ValidationError) -> dict[str, str]:
+    """Each problem against the form field a person can correct (the first per field)."""
+    errors: dict[str, str] = {}
+    for error in invalid.errors():
+        location = [str(part) for part in error["loc"]]
+        field = _FORM_FIELD_FOR.get(location[0], "fields") if location else "fields"
+        message = {
+            "purpose": "Choose what the information is for",
+            "agreement": "Choose an agreement from the list, or let Sharewell find one",
+            "nino": "Enter a National Insurance number, like QQ 12 34 56 C",
+            "fields": "Choose at least one piece of information, each written DATASET.FIELD",
+        }[field]
+        if field == "nino" and error["type"] == "value_error":
+            message = "Enter a real National Insurance number: 2 letters, 6 digits, then A to D"
+        errors.setdefault(field, message)
+    return errors
