@@ -156,7 +156,7 @@ def decisions(engine: Engine) -> int:
 
 
 def test_an_officer_signs_in_asks_and_sees_the_decision_on_the_ledger(world, officer) -> None:  # type: ignore[no-untyped-def]
-    app, engine = world
+    _, engine = world
     home = officer.get("/staff")
     check_page(home.text)
     assert "Jo Walsh" in home.text
@@ -177,7 +177,7 @@ def test_an_officer_signs_in_asks_and_sees_the_decision_on_the_ledger(world, off
 
 
 def test_sending_the_same_form_again_adds_no_entry(world, officer) -> None:  # type: ignore[no-untyped-def]
-    app, engine = world
+    _, engine = world
     form = officer.get("/staff/requests/new")
     data = {
         **ASK,
@@ -209,7 +209,7 @@ def test_an_officer_of_an_organisation_not_party_is_refused_and_gets_nothing(wor
 def test_a_bad_national_insurance_number_is_shown_on_the_form_and_writes_nothing(
     world, officer
 ) -> None:  # type: ignore[no-untyped-def]
-    app, engine = world
+    _, engine = world
     before = decisions(engine)
     answer = ask(officer, nino="123")
     assert answer.status_code == 422

@@ -98,10 +98,10 @@ def seed(
             )
         if load:
             _load_extracts(engine, out_dir)
+        with transaction(engine) as session:
+            enrolled = _enrol_demo_staff(session)
     finally:
         engine.dispose()
-    with transaction(engine) as session:
-        enrolled = _enrol_demo_staff(session)
     console.print("Demo staff, for commands that take --by and for the staff pages:")
     for who, email in DEMO_SIGN_INS.items():
         console.print(f"  {who}: {email}")
