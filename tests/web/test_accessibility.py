@@ -3,13 +3,17 @@ JavaScript: axe-core finds no accessibility violations, and screenshots go to te
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fastapi import FastAPI
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from factories.web import ARTIFACTS
+from sharewell import db
+from sharewell.accounts import services as accounts
 
 CHROMIUM = Path("/usr/bin/chromium")
 AXE = Path(__file__).parents[2] / "node_modules" / "axe-core" / "axe.min.js"
@@ -22,6 +26,7 @@ PAGES = {
     "gateway": "/register/gateways/wra2012-s131",
     "benefit-rules": "/register/benefit-rules",
     "not-found": "/register/agreements/nope",
+    "staff-sign-in": "/staff/sign-in",
 }
 WIDTHS = {"phone": 375, "desktop": 1280}
 
@@ -86,4 +91,69 @@ def test_page_has_no_accessibility_violations(
         assert page.evaluate("document.body.classList.contains('govuk-frontend-supported')")
         violations = axe_violations(page)
         assert violations == [], f"{name} at {width}px: {violations}"
+    context.close()
+
+
+STAFF_PASSWORD = "a long password for the browser test"
+# One member of staff per run: a security code works once.
+STAFF_RUNS = {
+    "js": "office@schools.northbridge.example",
+    "no-js": "adviser@advice.northbridge.example",
+}
+
+
+def check_page_in_browser(page: Page, name: str, javascript: bool) -> None:
+    """One <h1>, no sideways scrolling at 375 px and 1280 px, screenshots, and axe (with JS)."""
+    assert page.locator("h1").count() == 1
+    for device, width in WIDTHS.items():
+        page.set_viewport_size({"width": width, "height": 900})
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, f"{name} is {overflow}px wider than a {width}px screen"
+        page.screenshot(
+            path=ARTIFACTS / f"{name}-{device}-{'js' if javascript else 'no-js'}.png",
+            full_page=True,
+        )
+        if javascript:
+            violations = axe_violations(page)
+            assert violations == [], f"{name} at {width}px: {violations}"
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_an_officer_signs_in_and_asks_in_a_real_browser(
+    browser: Browser, live_url: str, demo_app: FastAPI, javascript: bool
+) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    email = STAFF_RUNS["js" if javascript else "no-js"]
+    with db.transaction(demo_app.state.engine) as session:
+        accounts.set_credentials(session, email, STAFF_PASSWORD)
+    context = browser.new_context(java_script_enabled=javascript, bypass_csp=True)
+    page = context.new_page()
+    page.goto(live_url + "/staff/sign-in")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password", exact=True).fill(STAFF_PASSWORD)
+    page.get_by_role("button", name="Continue").click()
+    check_page_in_browser(page, "staff-code", javascript)
+    with db.transaction(demo_app.state.engine) as session:
+        code = accounts.current_code(session, email, now=dt.datetime.now(dt.UTC))
+    page.get_by_label("Enter your security code").fill(code)
+    page.get_by_role("button", name="Sign in").click()
+    assert page.locator("h1").inner_text() == "Staff pages"
+    check_page_in_browser(page, "staff-home", javascript)
+
+    page.goto(live_url + "/staff/requests/new")
+    check_page_in_browser(page, "staff-request", javascript)
+    page.get_by_role("button", name="Ask").click()  # nothing filled in
+    assert page.title().startswith("Error: ")
+    check_page_in_browser(page, "staff-request-errors", javascript)
+
+    page.get_by_label("What is the information for?").select_option("free-school-meals")
+    page.get_by_label("National Insurance number of the person").fill("AB 12 34 56 C")
+    page.locator("#other_fields").fill("housing-benefit-claims.first_name")
+    page.get_by_role("button", name="Ask").click()
+    assert page.locator("h1").inner_text().startswith("Decision:")
+    assert "Entry" in page.content()
+    check_page_in_browser(page, "staff-decision", javascript)
+
+    page.get_by_role("button", name="Sign out").click()
+    assert page.locator("h1").inner_text() == "You have signed out"
     context.close()
