@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -13,6 +16,7 @@ from factories.api_clients import SigningClient, register_client
 from factories.databases import fresh_database, migrated_engine
 from factories.register import TODAY, dpo, load_demo_register
 from sharewell import db
+from sharewell.broker import client_auth
 from sharewell.broker.models import BrokerDecision
 from sharewell.config import Settings
 from sharewell.consent import services as consent
@@ -192,3 +196,51 @@ def test_a_large_batch_streams_each_decision(world) -> None:  # type: ignore[no-
     assert lines[-1] == {"done": True, "subjects": 1_501}
     assert [d["position"] for d in lines[:-1]] == list(range(1_501))
     assert lines[0]["released"] == {"housing-benefit-claims.first_name": "Ada"}
+
+
+# The worked request in docs/api.md, sent byte for byte ------------------------------------
+
+DOCS = Path(__file__).parents[2] / "docs" / "api.md"
+
+
+def _docs_block(language: str, containing: str) -> str:
+    blocks = re.findall(rf"```{language}\n(.*?)```", DOCS.read_text(encoding="utf-8"), re.S)
+    return next(block for block in blocks if containing in block)
+
+
+def test_the_documented_request_gets_the_documented_answer(world) -> None:  # type: ignore[no-untyped-def]
+    client, engine, _ = world
+    with db.transaction(engine) as session:
+        client_auth.register_client(
+            session,
+            organisation_id="northbridge-schools",
+            name="Docs example",
+            public_key=client_auth.parse_public_key(
+                _docs_block("text", "BEGIN PUBLIC KEY").encode()
+            ),
+        )
+    head, body = _docs_block("http", "Signature-Input").split("\n\n", 1)
+    request_line, *header_lines = head.splitlines()
+    method, target, _ = request_line.split(" ")
+    headers = dict(line.split(": ", 1) for line in header_lines)
+    del headers["Host"]  # the test client's own
+    # The example was signed on 25 November 2026; widen the window rather than fake a clock.
+    client.app.state.client_signature_window = dt.timedelta(days=365 * 20)
+    try:
+        response = client.request(
+            method, target, content=body.rstrip("\n").encode(), headers=headers
+        )
+    finally:
+        del client.app.state.client_signature_window
+    assert response.status_code == 200, response.text
+    answer = response.json()
+    documented = json.loads(_docs_block("json", '"decisions"'))
+    for summary in (answer, documented):
+        summary.pop("request_id")
+        for decision in summary["decisions"]:
+            decision.pop("ledger_index")
+    # The consent in this world was given today; in the example, on the day it was signed.
+    day = re.compile(r"on \d{1,2} [A-Z][a-z]+ \d{4}")
+    assert json.loads(day.sub("on DAY", json.dumps(answer))) == json.loads(
+        day.sub("on DAY", json.dumps(documented))
+    )

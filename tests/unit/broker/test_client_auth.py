@@ -627,10 +627,10 @@ def test_the_documented_request_verifies(session: Session) -> None:
     request_line, *header_lines = head.splitlines()
     method, target, _ = request_line.split(" ")
     headers = dict(line.split(": ", 1) for line in header_lines)
-    organisation(session, "northbridge")
+    organisation(session, "northbridge-schools")
     client = client_auth.register_client(
         session,
-        organisation_id="northbridge",
+        organisation_id="northbridge-schools",
         name="Docs example",
         public_key=client_auth.parse_public_key(public_pem),
     )
