@@ -13,25 +13,15 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 
 from factories.api_clients import SigningClient, register_client
+from factories.broker import ada_consents
 from factories.databases import fresh_database, migrated_engine
-from factories.register import TODAY, dpo, load_demo_register
 from sharewell import db
 from sharewell.broker import client_auth
 from sharewell.broker.models import BrokerDecision
 from sharewell.config import Settings
-from sharewell.consent import services as consent
-from sharewell.consent.schemas import ConsentScope
-from sharewell.demo.cli import DEMO_ACTIVATIONS
 from sharewell.ledger import services as ledger
-from sharewell.register import services as register
-from sharewell.register.dataset_import import import_dataset_csv
-from sharewell.register.vocabulary import AgreementStatus
 from sharewell.web.app import create_app
 
-HB = (
-    "record_id,claim_ref,nino,first_name,last_name,dob,postcode,weekly_income\n"
-    "HB1,C1,AB123456C,Ada,Lovelace,1985-12-10,NB1 4QX,120.00\n"
-)
 FIELDS = ["housing-benefit-claims.first_name", "housing-benefit-claims.weekly_income"]
 
 
@@ -43,27 +33,7 @@ def world(
     with fresh_database(home) as url:
         engine = migrated_engine(url)
         with db.transaction(engine) as session:
-            load_demo_register(session)
-            for agreement_id, email in DEMO_ACTIVATIONS.items():
-                register.change_status(
-                    session,
-                    agreement_id,
-                    AgreementStatus.ACTIVE,
-                    actor=register.get_staff_user(session, email),
-                    today=TODAY,
-                )
-            (home / "hb.csv").write_text(HB, encoding="utf-8")
-            import_dataset_csv(session, "northbridge", "housing-benefit-claims", home / "hb.csv")
-            subject = consent.resolve_subject(session, "nino", "AB123456C", create=True)
-            consent.record_consent(
-                session,
-                subject_id=subject.id,
-                scope=ConsentScope.for_agreement("northbridge-hb-fsm-consent"),
-                state="granted",
-                captured_via="paper",
-                captured_by=dpo(session, "northbridge"),
-                wording="I agree that the council may tell my child's school.",
-            )
+            ada_consents(session, home)
             clients = {
                 org: register_client(session, org) for org in ("northbridge-schools", "southmere")
             }
