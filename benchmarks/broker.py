@@ -271,7 +271,7 @@ def main() -> None:
     parser.add_argument("--people", type=int, default=20_000)
     parser.add_argument("--decisions", type=int, default=20_000)
     parser.add_argument("--requests", type=int, default=2_000)
-    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--concurrency", type=int, default=4)
     arguments, _ = parser.parse_known_args()
     report: dict[str, Any] = {"runs": []}
     for kind in arguments.databases.split(","):
