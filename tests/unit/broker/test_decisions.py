@@ -3,6 +3,7 @@ very next decision after a withdrawal, one ledger entry per decision, idempotent
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -247,3 +248,18 @@ def test_a_large_batch_is_decided_and_committed_chunk_by_chunk(tmp_path: Path) -
         with db.transaction(engine) as session:
             assert ledger.sequenced_size(session) == start + len(people)
         engine.dispose()
+
+
+def test_an_agreement_past_its_end_date_releases_nothing(borough: Session) -> None:
+    grant(borough, "AB123456C")
+    terms = register.agreement_terms(borough, [FSM])[FSM]
+    after = terms.valid_until + dt.timedelta(days=1)
+    (decision,) = broker.decide(borough, SCHOOLS, fsm_request("AB123456C"), today=after).decisions
+    assert decision.outcome == "deny"
+    assert decision.released == {}
+    assert "agreement_not_active" in [r.code for r in decision.reasons]
+    # Left to find its own agreement, the broker finds none in force either.
+    request = fsm_request("AB123456C").model_copy(update={"agreement": None})
+    (found,) = broker.decide(borough, SCHOOLS, request, today=after).decisions
+    assert found.released == {}
+    assert "no_gateway" in [r.code for r in found.reasons]
