@@ -25,7 +25,6 @@ from fastapi import APIRouter, Depends, FastAPI
 from fastapi.testclient import TestClient
 from http_message_signatures import ContentDigest, algorithms
 from sqlalchemy import Engine, select
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from factories.api_clients import (
@@ -36,7 +35,7 @@ from factories.api_clients import (
     register_client,
     unregistered_client,
 )
-from factories.databases import DATABASE, fresh_database, migrated_engine
+from factories.databases import fresh_database, migrated_engine
 from sharewell import db
 from sharewell.broker import client_auth
 from sharewell.broker.client_auth import SignedClient, verify_signed_request
@@ -478,8 +477,8 @@ def test_a_concurrent_replay_is_refused(own_engine: Engine) -> None:
     """Two transactions carrying the same nonce at once: only the first can commit it.
 
     PostgreSQL makes the second insert wait for the first transaction, then refuses it as a
-    replay. SQLite lets one writer in at a time; the second transaction, having read before
-    the first committed, fails with "database is locked" (a 500): refused all the same.
+    replay. On SQLite the second waits for its turn at the write lock until the first has
+    committed, then finds the nonce spent. Either way: the typed refusal, never a 500.
     """
     with db.transaction(own_engine) as session:
         client = register_client(session, name="Racing system")
@@ -507,10 +506,7 @@ def test_a_concurrent_replay_is_refused(own_engine: Engine) -> None:
         time.sleep(0.5)  # the second transaction reaches its insert while the first is open
     racer.join(timeout=30)
     assert len(outcome) == 1
-    if DATABASE == "postgresql":
-        assert isinstance(outcome[0], NonceReplayed)
-    else:  # NonceReplayed only if the second began after the first committed
-        assert isinstance(outcome[0], (OperationalError, NonceReplayed))
+    assert isinstance(outcome[0], NonceReplayed)
     assert nonces(own_engine, client.key_id) == {
         re.findall(r';nonce="([^"]+)"', headers["Signature-Input"])[0]
     }
