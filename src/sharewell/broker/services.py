@@ -39,7 +39,7 @@ from sharewell.broker.schemas import (
     SubjectReference,
 )
 from sharewell.consent import services as consent
-from sharewell.consent.models import Subject
+from sharewell.consent.services import SubjectKey
 from sharewell.consent.vocabulary import IdentifierScheme
 from sharewell.db import transaction
 from sharewell.ledger import services as ledger
@@ -97,7 +97,7 @@ def agreement_facts(terms: AgreementTerms, today: dt.date) -> AgreementFacts:
 
 @dataclass(frozen=True)
 class _Found:
-    subject: Subject | None  # who the ledger entry is about (None: nobody we can name)
+    subject: SubjectKey | None  # who the ledger entry is about (None: nobody we can name)
     records: dict[str, dict[str, Any]]  # dataset key -> the record the discloser holds
 
 
@@ -138,10 +138,8 @@ def _find_all(
         if held_by_dataset and subject is None:
             # The body holds data about this person: give them a subject (and a trail key)
             # so the decision is on their trail.
-            subject = consent.resolve_subject(
-                session, reference.scheme, reference.value, create=True
-            )
-            subjects[key] = subject
+            made = consent.resolve_subject(session, reference.scheme, reference.value, create=True)
+            subject = subjects[key] = SubjectKey(made.id, made.trail_key)
         found.append(_Found(subject, held_by_dataset))
     return found
 
@@ -235,7 +233,7 @@ def _decide_subjects(
     now = dt.datetime.now(dt.UTC)
     results: list[SubjectDecision] = []
     entries: list[bytes] = []
-    pending: list[tuple[int, Subject | None, PolicyDecision, dict[str, Any]]] = []
+    pending: list[tuple[int, SubjectKey | None, PolicyDecision, dict[str, Any]]] = []
     founds = _find_all(session, subjects, agreement)
     histories = consent.consent_histories(
         session, [f.subject.id for f in founds if f.subject is not None]
@@ -311,7 +309,7 @@ def _ledger_entry(
     request: DecisionRequest,
     facts: AgreementFacts | None,
     policy: PolicyDecision,
-    subject: Subject | None,
+    subject: SubjectKey | None,
     now: dt.datetime,
 ) -> bytes:
     return encode_entry(

@@ -24,9 +24,9 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from pydantic import TypeAdapter, ValidationError
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, undefer
+from sqlalchemy.orm import Session
 
 from sharewell.consent.errors import (
     ConsentInputInvalid,
@@ -209,28 +209,42 @@ def _find_subject(session: Session, scheme: IdentifierScheme, value: str) -> Sub
     )
 
 
+@dataclass(frozen=True)
+class SubjectKey:
+    """A subject as a decision needs it: who (the id) and the key their ledger entries open with."""
+
+    id: str
+    trail_key: bytes
+
+
+_SUBJECTS_BY_IDENTIFIER = (
+    select(SubjectIdentifier.value, Subject.id, Subject.trail_key)
+    .join(Subject, Subject.id == SubjectIdentifier.subject_id)
+    .where(
+        SubjectIdentifier.scheme == bindparam("scheme"),
+        SubjectIdentifier.value.in_(bindparam("values", expanding=True)),
+    )
+)
+
+
 def subjects_by_identifier(
     session: Session, identifiers: Iterable[tuple[IdentifierScheme, str]]
-) -> dict[tuple[IdentifierScheme, str], Subject]:
+) -> dict[tuple[IdentifierScheme, str], SubjectKey]:
     """Many already-normalised identifiers at once (for a batch): those that name a subject,
-    with their trail keys loaded."""
+    with their trail keys. Core rows, not ORM objects: a batch reads thousands."""
     wanted = set(identifiers)
-    found: dict[tuple[IdentifierScheme, str], Subject] = {}
+    session.flush()  # subjects made earlier in this transaction count (Core skips autoflush)
+    connection = session.connection()
+    found: dict[tuple[IdentifierScheme, str], SubjectKey] = {}
     for scheme in {scheme for scheme, _ in wanted}:
-        values = [value for s, value in wanted if s == scheme]
+        values = sorted(value for s, value in wanted if s == scheme)
         for start in range(0, len(values), 500):
-            rows = session.execute(
-                select(SubjectIdentifier.value, Subject)
-                .join(Subject, Subject.id == SubjectIdentifier.subject_id)
-                # A batch is decided to be put on the ledger, which needs every trail key.
-                .options(undefer(Subject.trail_key))
-                .where(
-                    SubjectIdentifier.scheme == scheme.value,
-                    SubjectIdentifier.value.in_(values[start : start + 500]),
-                )
-            ).all()
-            for value, subject in rows:
-                found[(scheme, value)] = subject
+            rows = connection.execute(
+                _SUBJECTS_BY_IDENTIFIER,
+                {"scheme": scheme.value, "values": values[start : start + 500]},
+            )
+            for value, subject_id, trail_key in rows:
+                found[(scheme, value)] = SubjectKey(subject_id, bytes(trail_key))
     return found
 
 
