@@ -12,11 +12,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Engine, Table, insert, select
+from sqlalchemy import Engine, Table, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -50,6 +51,13 @@ from sharewell.register.vocabulary import AgreementStatus
 
 BATCH_CHUNK = 1_000
 _DECISIONS = cast(Table, BrokerDecision.__table__)
+_REQUESTS = cast(Table, BrokerRequest.__table__)
+_INSERT_REQUEST = insert(_REQUESTS)
+_SET_AGREEMENT = (
+    update(_REQUESTS)
+    .where(_REQUESTS.c.id == bindparam("request"))
+    .values(agreement_id=bindparam("agreement"))
+)
 
 
 @dataclass(frozen=True)
@@ -159,19 +167,26 @@ def _record_request(
     requester: Requester,
     request: DecisionRequest,
     idempotency_key: str | None,
-) -> BrokerRequest:
-    """The request row every decision points at (it holds no identifier of the people)."""
-    stored = BrokerRequest(
-        requester_id=requester.organisation,
-        actor=requester.actor,
-        idempotency_key=idempotency_key,
-        request_hash=_request_hash(requester, request),
-        purpose=request.purpose.value,
-        fields=list(request.fields),
-        subject_count=len(request.subjects),
+    agreement_id: str | None,
+) -> str:
+    """The request row every decision points at (it holds no identifier of the people);
+    returns its id. Raises ``IntegrityError`` if the idempotency key is taken."""
+    request_id = str(uuid.uuid4())
+    session.connection().execute(
+        _INSERT_REQUEST,
+        {
+            "id": request_id,
+            "requester_id": requester.organisation,
+            "actor": requester.actor,
+            "idempotency_key": idempotency_key,
+            "request_hash": _request_hash(requester, request),
+            "purpose": request.purpose.value,
+            "agreement_id": agreement_id,
+            "fields": list(request.fields),
+            "subject_count": len(request.subjects),
+        },
     )
-    session.add(stored)
-    return stored
+    return request_id
 
 
 def decide(
@@ -194,27 +209,27 @@ def decide(
             return replay
     today = today or dt.date.today()
     agreement = _agreement_for(session, requester, request, today)
-    stored = _record_request(session, requester, request, idempotency_key)
-    stored.agreement_id = agreement.id if agreement is not None else None
+    agreement_id = agreement.id if agreement is not None else None
     if idempotency_key is None:
-        # Nothing here can clash, and a failure rolls back the caller's whole transaction.
-        session.flush()
+        request_id = _record_request(session, requester, request, None, agreement_id)
     else:
         try:
             with session.begin_nested():
-                session.flush()
+                request_id = _record_request(
+                    session, requester, request, idempotency_key, agreement_id
+                )
         except IntegrityError:
             raise IdempotencyConflict(
                 "Another request with this idempotency key is being decided.",
                 hint="Retry in a moment to get its answer.",
             ) from None
     decisions = _decide_subjects(
-        session, requester, request, stored, agreement, 0, request.subjects, today
+        session, requester, request, request_id, agreement, 0, request.subjects, today
     )
     return DecisionSummary(
-        request_id=stored.id,
-        agreement=stored.agreement_id,
-        purpose=stored.purpose,
+        request_id=request_id,
+        agreement=agreement_id,
+        purpose=request.purpose.value,
         decisions=decisions,
     )
 
@@ -223,7 +238,7 @@ def _decide_subjects(
     session: Session,
     requester: Requester,
     request: DecisionRequest,
-    stored: BrokerRequest,
+    request_id: str,
     agreement: AgreementTerms | None,
     offset: int,
     subjects: Sequence[SubjectReference],
@@ -269,7 +284,7 @@ def _decide_subjects(
     for (position, subject, policy, released), index in zip(pending, indexes, strict=True):
         rows.append(
             {
-                "request_id": stored.id,
+                "request_id": request_id,
                 "position": position,
                 "subject_id": subject.id if subject is not None else None,
                 "outcome": policy.outcome.value,
@@ -289,7 +304,6 @@ def _decide_subjects(
                 index,
             )
         )
-    session.flush()  # the request row the decisions point at
     # Core, not the ORM: a campaign's chunk is a thousand rows, and nothing here is an object.
     session.connection().execute(insert(_DECISIONS), rows)
     return results
@@ -408,18 +422,18 @@ def decide_in_batches(
     """A large batch, a chunk at a time: each chunk's decisions and ledger entries commit
     before the chunk is yielded, so a streamed answer never runs ahead of the ledger."""
     with transaction(engine) as session:
-        stored = _record_request(session, requester, request, None)
-        session.flush()
-        request_id = stored.id
+        request_id = _record_request(session, requester, request, None, None)
     for start in range(0, len(request.subjects), BATCH_CHUNK):
         with transaction(engine) as session:
-            stored = session.get_one(BrokerRequest, request_id)
             chunk = request.subjects[start : start + BATCH_CHUNK]
             day = today or dt.date.today()
             # Each chunk reads the agreement afresh: a suspension stops the rest of the batch.
             agreement = _agreement_for(session, requester, request, day)
-            stored.agreement_id = agreement.id if agreement is not None else None
+            session.connection().execute(
+                _SET_AGREEMENT,
+                {"request": request_id, "agreement": agreement.id if agreement else None},
+            )
             decisions = _decide_subjects(
-                session, requester, request, stored, agreement, start, chunk, day
+                session, requester, request, request_id, agreement, start, chunk, day
             )
         yield decisions
