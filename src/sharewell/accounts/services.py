@@ -14,7 +14,7 @@ import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from sharewell.accounts.errors import CodeRefused, PasswordTooWeak, SignInFailed
 from sharewell.accounts.models import StaffCredential, StaffSession
@@ -23,6 +23,8 @@ from sharewell.register.errors import StaffUserNotFound
 from sharewell.register.models import StaffUser
 
 MIN_PASSWORD_LENGTH = 12
+MAX_FAILED_ATTEMPTS = 5
+LOCKOUT = dt.timedelta(minutes=15)
 SESSION_LIFETIME = dt.timedelta(hours=8)
 TOTP_STEP_SECONDS = 30
 TOTP_ISSUER = "Sharewell"
@@ -76,43 +78,77 @@ def has_credentials(session: Session, staff_user_id: int) -> bool:
     return session.get(StaffCredential, staff_user_id) is not None
 
 
-def check_password(session: Session, email: str, password: str) -> StaffIdentity:
-    """The member of staff with this email and password, or ``SignInFailed``."""
+def check_password(
+    session: Session, email: str, password: str, *, now: dt.datetime
+) -> StaffIdentity:
+    """The member of staff with this email and password, or ``SignInFailed``.
+
+    After ``MAX_FAILED_ATTEMPTS`` wrong passwords or codes, sign-in is refused for ``LOCKOUT``
+    even with the right password; the message is the same, so it tells nobody which emails
+    are real.
+    """
     try:
         user = register.get_staff_user(session, email.strip().lower())
     except StaffUserNotFound:
         user = None
-    credential = session.get(StaffCredential, user.id) if user is not None else None
+    credential = (
+        session.get(StaffCredential, user.id, with_for_update=True) if user is not None else None
+    )
     try:
         _hasher.verify(credential.password_hash if credential else _DUMMY_HASH, password)
+        matched = credential is not None
     except (VerificationError, InvalidHashError):
-        credential = None
-    if user is None or credential is None:
+        matched = False
+    if credential is not None and _locked(credential, now):
+        matched = False
+    elif credential is not None and not matched:
+        _count_failure(credential, now)
+    if user is None or credential is None or not matched:
         raise SignInFailed(
             "The email address or password is not right.",
-            hint="Check both and try again. Ask your administrator if you have forgotten it.",
+            hint=f"Check both and try again. After {MAX_FAILED_ATTEMPTS} tries, wait "
+            f"{int(LOCKOUT.total_seconds() // 60)} minutes. Ask your administrator if you "
+            "have forgotten your password.",
         )
     if _hasher.check_needs_rehash(credential.password_hash):
         credential.password_hash = _hasher.hash(password)
     return _identity(user)
 
 
+def _locked(credential: StaffCredential, now: dt.datetime) -> bool:
+    return credential.locked_until is not None and _aware(credential.locked_until) > now
+
+
+def _count_failure(credential: StaffCredential, now: dt.datetime) -> None:
+    credential.failed_attempts += 1
+    if credential.failed_attempts >= MAX_FAILED_ATTEMPTS:
+        credential.locked_until = now + LOCKOUT
+        credential.failed_attempts = 0
+    session = object_session(credential)
+    if session is not None:
+        session.flush()
+
+
 def check_code(session: Session, staff_user_id: int, code: str, *, now: dt.datetime) -> None:
-    """Accept a TOTP code for this time step or either neighbour, once only."""
+    """Accept a TOTP code for this time step or either neighbour, once only. A wrong code
+    counts towards the lockout, like a wrong password."""
     credential = session.get(StaffCredential, staff_user_id, with_for_update=True)
     code = "".join(code.split())
-    if credential is None or not code.isdigit():
+    if credential is None or _locked(credential, now):
         raise _code_refused()
     totp = pyotp.TOTP(credential.totp_secret)
     current = int(now.timestamp()) // TOTP_STEP_SECONDS
     for step in (current - 1, current, current + 1):
         expected = totp.at(step * TOTP_STEP_SECONDS)
-        if hmac.compare_digest(expected, code):
+        if code.isdigit() and hmac.compare_digest(expected, code):
             if step <= credential.totp_last_step:
-                raise _code_refused()  # already used: a replay, or someone looking on
+                break  # already used: a replay, or someone looking on
             credential.totp_last_step = step
+            credential.failed_attempts = 0
+            credential.locked_until = None
             session.flush()
             return
+    _count_failure(credential, now)
     raise _code_refused()
 
 

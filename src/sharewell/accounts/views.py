@@ -39,7 +39,7 @@ def sign_in(
     password: Annotated[str, Form(max_length=1000)] = "",
 ) -> Response:
     try:
-        staff = accounts.check_password(session, email, password)
+        staff = accounts.check_password(session, email, password, now=dt.datetime.now(dt.UTC))
     except SignInFailed as failed:
         return render(
             request,
