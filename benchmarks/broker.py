@@ -43,10 +43,9 @@ from sharewell.broker.schemas import DecisionRequest
 from sharewell.consent import services as consent
 from sharewell.consent.schemas import ConsentScope
 from sharewell.demo.borough import generate_borough
-from sharewell.demo.cli import DEMO_ACTIVATIONS, demo_register_text
+from sharewell.demo.cli import activate_demo_agreements, demo_register_text
 from sharewell.register import services as register
 from sharewell.register.dataset_import import import_dataset_csv
-from sharewell.register.vocabulary import AgreementStatus
 
 BENCHMARKS = Path(__file__).resolve().parent
 RESULTS = BENCHMARKS / "results" / "broker.json"
@@ -60,13 +59,7 @@ def prepare(engine: Engine, home: Path, people: int) -> tuple[list[str], bytes, 
     with db.transaction(engine) as session:
         register.prepare_register(session)
         register.import_documents(session, demo_register_text(), source="demo")
-        for agreement_id, email in DEMO_ACTIVATIONS.items():
-            register.change_status(
-                session,
-                agreement_id,
-                AgreementStatus.ACTIVE,
-                actor=register.get_staff_user(session, email),
-            )
+        activate_demo_agreements(session)
         import_dataset_csv(
             session,
             "northbridge",

@@ -10,10 +10,8 @@ from sqlalchemy.orm import Session
 from factories.register import TODAY, dpo, load_demo_register
 from sharewell.consent import services as consent
 from sharewell.consent.schemas import ConsentScope
-from sharewell.demo.cli import DEMO_ACTIVATIONS
-from sharewell.register import services as register
+from sharewell.demo.cli import activate_demo_agreements
 from sharewell.register.dataset_import import import_dataset_csv
-from sharewell.register.vocabulary import AgreementStatus
 
 ADA = "AB123456C"
 HB = (
@@ -24,14 +22,7 @@ HB = (
 
 def ada_consents(session: Session, directory: Path) -> None:
     load_demo_register(session)
-    for agreement_id, email in DEMO_ACTIVATIONS.items():
-        register.change_status(
-            session,
-            agreement_id,
-            AgreementStatus.ACTIVE,
-            actor=register.get_staff_user(session, email),
-            today=TODAY,
-        )
+    activate_demo_agreements(session, today=TODAY)
     (directory / "hb.csv").write_text(HB, encoding="utf-8")
     import_dataset_csv(session, "northbridge", "housing-benefit-claims", directory / "hb.csv")
     subject = consent.resolve_subject(session, "nino", ADA, create=True)

@@ -11,6 +11,7 @@ from pathlib import Path
 import psycopg
 import pytest
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
 from sharewell import db
 from sharewell.register.catalogue import load_catalogue
@@ -48,3 +49,19 @@ def migrated_engine(url: str) -> Engine:
     with db.transaction(engine) as session:
         load_catalogue(session)
     return engine
+
+
+@contextmanager
+def rolled_back(engine: Engine) -> Iterator[Session]:
+    """A session whose commits are savepoints of a transaction rolled back at the end."""
+    connection = engine.connect()
+    outer = connection.begin()
+    session = Session(
+        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+    )
+    try:
+        yield session
+    finally:
+        session.close()
+        outer.rollback()
+        connection.close()

@@ -16,12 +16,11 @@ from fastapi.testclient import TestClient
 from factories.databases import fresh_database, migrated_engine
 from sharewell import db
 from sharewell.config import Settings
-from sharewell.demo.cli import DEMO_ACTIVATIONS, demo_register_text
+from sharewell.demo.cli import activate_demo_agreements, demo_register_text
 from sharewell.ledger import services as ledger
 from sharewell.ledger.keys import ensure_signing_key, witnesses_path
 from sharewell.ledger.note import CosignatureSigner
 from sharewell.register import services
-from sharewell.register.vocabulary import AgreementStatus
 from sharewell.web.app import create_app
 
 # A witness the demo log trusts (its verifier key is in $SHAREWELL_HOME/keys/witnesses).
@@ -35,13 +34,7 @@ def demo_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FastAPI]:
         engine = migrated_engine(url)
         with db.transaction(engine) as session:
             services.import_documents(session, demo_register_text(), source="demo")
-            for agreement_id, email in DEMO_ACTIVATIONS.items():
-                services.change_status(
-                    session,
-                    agreement_id,
-                    AgreementStatus.ACTIVE,
-                    actor=services.get_staff_user(session, email),
-                )
+            activate_demo_agreements(session)
         settings = Settings(home=home, database_url=url)
         signer, _ = ensure_signing_key(settings)
         witnesses_path(settings).write_text(WITNESS.vkey + "\n", encoding="utf-8")

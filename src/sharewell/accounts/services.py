@@ -13,7 +13,6 @@ from dataclasses import dataclass
 import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session
 
 from sharewell.accounts.errors import CodeRefused, PasswordTooWeak, SignInFailed
@@ -196,16 +195,6 @@ def close_session(session: Session, token: str, *, now: dt.datetime) -> None:
     if stored is not None and stored.revoked_at is None:
         stored.revoked_at = now
         session.flush()
-
-
-def sessions_of(session: Session, staff_user_id: int) -> list[StaffSession]:
-    return list(
-        session.scalars(
-            select(StaffSession)
-            .where(StaffSession.staff_user_id == staff_user_id)
-            .order_by(StaffSession.created_at)
-        )
-    )
 
 
 def _session_id(token: str) -> str:

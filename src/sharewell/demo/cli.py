@@ -46,6 +46,20 @@ DEMO_SIGN_INS = {
 }
 
 
+def activate_demo_agreements(session: Session, *, today: dt.date | None = None) -> None:
+    """Put the demo's agreements in force, each by its discloser's DPO (those still drafts)."""
+    for agreement_id, dpo in DEMO_ACTIVATIONS.items():
+        if services.get_agreement(session, agreement_id).status == AgreementStatus.DRAFT:
+            services.change_status(
+                session,
+                agreement_id,
+                AgreementStatus.ACTIVE,
+                actor=services.get_staff_user(session, dpo),
+                reason="Demo: signed off by both parties.",
+                today=today,
+            )
+
+
 def demo_register_text() -> str:
     return (
         resources.files("sharewell.demo")
@@ -70,15 +84,7 @@ def seed(
         with transaction(engine) as session:
             services.prepare_register(session)
             report = services.import_documents(session, demo_register_text(), source="demo")
-            for agreement_id, dpo in DEMO_ACTIVATIONS.items():
-                if services.get_agreement(session, agreement_id).status == AgreementStatus.DRAFT:
-                    services.change_status(
-                        session,
-                        agreement_id,
-                        AgreementStatus.ACTIVE,
-                        actor=services.get_staff_user(session, dpo),
-                        reason="Demo: signed off by both parties.",
-                    )
+            activate_demo_agreements(session)
         console.print(
             f"Register: {len(report.created)} created, {len(report.unchanged)} already there."
         )

@@ -11,6 +11,7 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import ChoiceLoader, Environment, PackageLoader, PrefixLoader, select_autoescape
 
 from sharewell.register.vocabulary import PURPOSE_TITLES, Purpose
+from sharewell.web.sessions import csrf_token
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 
@@ -39,8 +40,6 @@ def render(
     request: Request, template: str, context: dict[str, Any], *, status_code: int = 200
 ) -> Response:
     """A page, with what every portal page needs: the form's CSRF token and who is signed in."""
-    from sharewell.web.sessions import csrf_token  # sessions imports the domains; keep it late
-
     response: Response = request.app.state.templates.TemplateResponse(
         request,
         template,

@@ -15,7 +15,7 @@ from sharewell.broker.errors import IdempotencyConflict
 from sharewell.broker.schemas import DecisionRequest
 from sharewell.consent import services as consent
 from sharewell.consent.schemas import ConsentScope
-from sharewell.demo.cli import DEMO_ACTIVATIONS
+from sharewell.demo.cli import activate_demo_agreements
 from sharewell.ledger import merkle
 from sharewell.ledger import services as ledger
 from sharewell.ledger.entries import decode_entry, opens
@@ -38,14 +38,7 @@ HB_ROWS = (
 @pytest.fixture
 def borough(session: Session, tmp_path: Path) -> Session:
     load_demo_register(session)
-    for agreement_id, email in DEMO_ACTIVATIONS.items():
-        register.change_status(
-            session,
-            agreement_id,
-            AgreementStatus.ACTIVE,
-            actor=register.get_staff_user(session, email),
-            today=TODAY,
-        )
+    activate_demo_agreements(session, today=TODAY)
     extract = tmp_path / "hb.csv"
     extract.write_text(HB_HEADER + HB_ROWS, encoding="utf-8")
     import_dataset_csv(session, "northbridge", "housing-benefit-claims", extract)
@@ -221,14 +214,7 @@ def test_a_large_batch_is_decided_and_committed_chunk_by_chunk(tmp_path: Path) -
         engine = migrated_engine(url)
         with db.transaction(engine) as session:
             load_demo_register(session)
-            for agreement_id, email in DEMO_ACTIVATIONS.items():
-                register.change_status(
-                    session,
-                    agreement_id,
-                    AgreementStatus.ACTIVE,
-                    actor=register.get_staff_user(session, email),
-                    today=TODAY,
-                )
+            activate_demo_agreements(session, today=TODAY)
             extract = tmp_path / "hb.csv"
             extract.write_text(HB_HEADER + HB_ROWS, encoding="utf-8")
             import_dataset_csv(session, "northbridge", "housing-benefit-claims", extract)

@@ -10,7 +10,6 @@ consent), random consents and objections, random requests.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -19,7 +18,7 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from factories.databases import fresh_database, migrated_engine
+from factories.databases import fresh_database, migrated_engine, rolled_back
 from factories.register import TODAY, agreement_yaml, dpo, load_demo_register
 from sharewell import db
 from sharewell.broker import services as broker
@@ -68,20 +67,6 @@ def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
             import_dataset_csv(session, "northbridge", HB, extract)
         yield engine
         engine.dispose()
-
-
-@contextmanager
-def rolled_back(engine: Engine) -> Iterator[Session]:
-    """One example's world: everything it writes is rolled back afterwards."""
-    connection = engine.connect()
-    outer = connection.begin()
-    session = Session(bind=connection, join_transaction_mode="create_savepoint")
-    try:
-        yield session
-    finally:
-        session.close()
-        outer.rollback()
-        connection.close()
 
 
 agreements = st.fixed_dictionaries(

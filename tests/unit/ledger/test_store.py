@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine, update
 from sqlalchemy.orm import Session
 
-from factories.databases import fresh_database, migrated_engine
+from factories.databases import fresh_database, migrated_engine, rolled_back
 from sharewell import db
 from sharewell.ledger import merkle
 from sharewell.ledger import services as ledger
@@ -183,18 +183,3 @@ def test_a_second_writer_is_told_the_ledger_is_busy(
     impatient.dispose()
     with db.transaction(own_engine) as session:
         assert ledger.sequenced_size(session) == 1
-
-
-class rolled_back:  # noqa: N801  (used like a function)
-    def __init__(self, engine: Engine) -> None:
-        self.connection = engine.connect()
-
-    def __enter__(self) -> Session:
-        self.transaction = self.connection.begin()
-        self.session = Session(bind=self.connection, join_transaction_mode="create_savepoint")
-        return self.session
-
-    def __exit__(self, *_: object) -> None:
-        self.session.close()
-        self.transaction.rollback()
-        self.connection.close()
