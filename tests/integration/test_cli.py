@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from factories.register import agreement_yaml
 from sharewell import db
 from sharewell.cli import run
+from sharewell.consent.models import ConsentRecord
 from sharewell.register.models import Agreement, DatasetRecord
 
 
@@ -37,15 +38,21 @@ def test_init_twice_is_harmless(home: Path, capsys: pytest.CaptureFixture[str]) 
     assert "0 gateways and 0 benefit rules updated" in capsys.readouterr().out
 
 
-def test_demo_seed_twice_neither_fails_nor_duplicates(home: Path, database_url: str) -> None:
+def test_demo_seed_twice_neither_fails_nor_duplicates(
+    home: Path, database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert run(["demo", "seed", "--people", "300", "--seed", "7"]) == 0
     records = count(database_url, DatasetRecord)
     agreements = count(database_url, Agreement)
+    consents = count(database_url, ConsentRecord)
     assert records > 0
     assert agreements == 5
+    assert consents > 0  # some parents have agreed, so a first request can be permitted
+    assert "who have not been asked" in capsys.readouterr().out
     assert run(["demo", "seed", "--people", "300", "--seed", "7"]) == 0
     assert count(database_url, DatasetRecord) == records
     assert count(database_url, Agreement) == agreements
+    assert count(database_url, ConsentRecord) == consents
     assert (home / "borough" / "people-300-seed-7" / "ground-truth.csv").exists()
 
 

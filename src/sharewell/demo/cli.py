@@ -15,6 +15,8 @@ from sqlalchemy.orm import Session
 from sharewell.accounts import services as accounts
 from sharewell.cli_support import console, open_engine, unit_of_work
 from sharewell.config import load_settings
+from sharewell.consent import services as consent
+from sharewell.consent.schemas import ConsentScope
 from sharewell.db import transaction
 from sharewell.demo.borough import generate_borough
 from sharewell.progress import progress_bar
@@ -106,6 +108,7 @@ def seed(
             _load_extracts(engine, out_dir)
         with transaction(engine) as session:
             enrolled = _enrol_demo_staff(session)
+            consented, not_asked = _demo_consents(session) if load else ([], [])
     finally:
         engine.dispose()
     console.print("Demo staff, for commands that take --by and for the staff pages:")
@@ -116,6 +119,41 @@ def seed(
         "`sharewell demo code EMAIL` shows the security code an authenticator app would."
         + (f" ({enrolled} demo staff set up now.)" if enrolled else "")
     )
+    if consented and not_asked:
+        console.print(
+            f"Parents on Housing Benefit who have agreed to their school being told: "
+            f"{', '.join(consented[:3])}; who have not been asked: {', '.join(not_asked[:3])}. "
+            f"Sign in as office@schools.northbridge.example and ask about them for free "
+            f"school meals under {DEMO_CONSENT_AGREEMENT}."
+        )
+
+
+DEMO_CONSENT_AGREEMENT = "northbridge-hb-fsm-consent"
+DEMO_CONSENTING_CLAIMANTS = 40  # of the first 80 claimants, every other one has consented
+
+
+def _demo_consents(session: Session) -> tuple[list[str], list[str]]:
+    """Every other one of the first Housing Benefit claimants has consented, on paper, to
+    their child's school being told (once: a claimant with any consent record is left as is).
+    Returns claimants who have consented and claimants who have not been asked."""
+    ninos = services.dataset_ninos(
+        session, "northbridge", "housing-benefit-claims", limit=2 * DEMO_CONSENTING_CLAIMANTS
+    )
+    officer = services.get_staff_user(session, "officer@northbridge.example")
+    for nino in ninos[::2]:
+        subject = consent.resolve_subject(session, "nino", nino, create=True)
+        if not consent.consent_history(session, subject.id):
+            consent.record_consent(
+                session,
+                subject_id=subject.id,
+                scope=ConsentScope.for_agreement(DEMO_CONSENT_AGREEMENT),
+                state="granted",
+                captured_via="paper",
+                captured_by=officer,
+                wording="I agree that Northbridge Council may tell my child's school that I get "
+                "Housing Benefit, so that my child can have free school meals.",
+            )
+    return ninos[::2], ninos[1::2]
 
 
 def _enrol_demo_staff(session: Session) -> int:

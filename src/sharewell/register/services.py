@@ -765,6 +765,25 @@ class HeldRecords:
 RECORD_LOOKUP_CHUNK = 500
 
 
+def dataset_ninos(
+    session: Session, organisation_id: str, dataset_key: str, *, limit: int
+) -> list[str]:
+    """The first ``limit`` National Insurance numbers a dataset holds, in the order loaded."""
+    return list(
+        session.scalars(
+            select(DatasetRecord.nino)
+            .join(Dataset, Dataset.id == DatasetRecord.dataset_id)
+            .where(
+                Dataset.organisation_id == organisation_id,
+                Dataset.key == dataset_key,
+                DatasetRecord.nino.is_not(None),
+            )
+            .order_by(DatasetRecord.id)
+            .limit(limit)
+        )
+    )
+
+
 def held_records(
     session: Session, dataset: DatasetRef, *, ninos: Iterable[str], record_ids: Iterable[str]
 ) -> HeldRecords:
