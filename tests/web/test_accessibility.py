@@ -4,19 +4,16 @@ JavaScript: axe-core finds no accessibility violations, and screenshots go to te
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser
 
+from factories.browser import WIDTHS, axe_violations, check_page_in_browser
 from factories.web import ARTIFACTS
 from sharewell import db
 from sharewell.accounts import services as accounts
 
-CHROMIUM = Path("/usr/bin/chromium")
-AXE = Path(__file__).parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 PAGES = {
     "home": "/",
     "register": "/register",
@@ -28,39 +25,6 @@ PAGES = {
     "not-found": "/register/agreements/nope",
     "staff-sign-in": "/staff/sign-in",
 }
-WIDTHS = {"phone": 375, "desktop": 1280}
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    assert CHROMIUM.exists(), "Debian's chromium is missing: `make test` installs it"
-    assert AXE.exists(), "axe-core is missing: `make install` runs npm ci"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        yield browser
-        browser.close()
-
-
-def axe_violations(page: Page) -> list[dict[str, object]]:
-    page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
-    result = page.evaluate(
-        "async () => await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', 'wcag21a',"
-        " 'wcag21aa', 'wcag22aa', 'best-practice']})"
-    )
-    return [
-        {"id": v["id"], "help": v["help"], "nodes": [n["target"] for n in v["nodes"]]}
-        for v in result["violations"]
-    ]
 
 
 @pytest.mark.parametrize("device", WIDTHS)
@@ -100,22 +64,6 @@ STAFF_RUNS = {
     "js": "office@schools.northbridge.example",
     "no-js": "adviser@advice.northbridge.example",
 }
-
-
-def check_page_in_browser(page: Page, name: str, javascript: bool) -> None:
-    """One <h1>, no sideways scrolling at 375 px and 1280 px, screenshots, and axe (with JS)."""
-    assert page.locator("h1").count() == 1
-    for device, width in WIDTHS.items():
-        page.set_viewport_size({"width": width, "height": 900})
-        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-        assert overflow <= 0, f"{name} is {overflow}px wider than a {width}px screen"
-        page.screenshot(
-            path=ARTIFACTS / f"{name}-{device}-{'js' if javascript else 'no-js'}.png",
-            full_page=True,
-        )
-        if javascript:
-            violations = axe_violations(page)
-            assert violations == [], f"{name} at {width}px: {violations}"
 
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])

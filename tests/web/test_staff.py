@@ -3,7 +3,6 @@ the decision and its ledger entry. And every way in that should be refused."""
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Iterator
 
@@ -14,16 +13,14 @@ from sqlalchemy import Engine, func, select
 
 from factories.broker import ada_consents
 from factories.databases import fresh_database, migrated_engine
+from factories.staff import PASSWORD, browser, csrf, enrol_all_staff, fresh_code, sign_in
 from sharewell import db
-from sharewell.accounts import services as accounts
 from sharewell.broker.models import BrokerDecision
 from sharewell.config import Settings
 from sharewell.ledger import services as ledger
-from sharewell.register import services as register
 from sharewell.web.app import create_app
 from web.pages import check_page
 
-PASSWORD = "correct horse battery staple"
 OFFICER = "office@schools.northbridge.example"  # Northbridge Schools: a recipient
 ADVISER = "adviser@advice.northbridge.example"  # Citizens Advice: not a party to FSM sharing
 DPO = "dpo@northbridge.example"
@@ -43,8 +40,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[FastAPI, E
         engine = migrated_engine(url)
         with db.transaction(engine) as session:
             ada_consents(session, home)
-            for user in register.list_staff_users(session):
-                accounts.set_credentials(session, user.email, PASSWORD)
+            enrol_all_staff(session)
         yield create_app(Settings(home=home, database_url=url), engine=engine), engine
         engine.dispose()
 
@@ -54,61 +50,6 @@ def officer(world: tuple[FastAPI, Engine]) -> TestClient:
     """Signed in once: a TOTP code works once, and there are three in any 90 seconds."""
     app, engine = world
     return sign_in(app, engine, OFFICER)
-
-
-def browser(app: FastAPI) -> TestClient:
-    """A browser of its own: its own cookie jar."""
-    return TestClient(app, base_url="https://sharewell.test", follow_redirects=False)
-
-
-def csrf(html: str) -> str:
-    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert match, "the form has no CSRF token"
-    return match.group(1)
-
-
-def fresh_code(engine: Engine, email: str) -> str:
-    """A code this member of staff has not used yet (a code works once)."""
-    with db.transaction(engine) as session:
-        user = register.get_staff_user(session, email)
-        for steps in range(-1, 2):
-            moment = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=30 * steps)
-            code = accounts.current_code(session, email, now=moment)
-            try:
-                with session.begin_nested():
-                    accounts.check_code(session, user.id, code, now=dt.datetime.now(dt.UTC))
-                    raise _Unused(code)  # roll the check back: the test signs in with it
-            except _Unused:
-                return code
-            except accounts.CodeRefused:
-                continue
-    raise AssertionError("no unused code in the window")
-
-
-class _Unused(Exception):
-    def __init__(self, code: str) -> None:
-        self.code = code
-
-
-def sign_in(app: FastAPI, engine: Engine, email: str) -> TestClient:
-    client = browser(app)
-    form = client.get("/staff/sign-in")
-    check_page(form.text)
-    sent = client.post(
-        "/staff/sign-in",
-        data={"email": email, "password": PASSWORD, "csrf_token": csrf(form.text)},
-    )
-    assert sent.status_code == 303
-    assert sent.headers["location"] == "/staff/sign-in/code"
-    page = client.get("/staff/sign-in/code")
-    check_page(page.text)
-    done = client.post(
-        "/staff/sign-in/code",
-        data={"code": fresh_code(engine, email), "csrf_token": csrf(page.text)},
-    )
-    assert done.status_code == 303, done.text
-    assert done.headers["location"] == "/staff"
-    return client
 
 
 def ask(client: TestClient, **changes: object) -> object:
