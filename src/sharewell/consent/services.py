@@ -743,3 +743,12 @@ def _dpv_duration(record: ConsentRecord) -> dict[str, Any]:
 
 def _datetime_literal(moment: dt.datetime) -> dict[str, str]:
     return {"@value": _iso(moment), "@type": "xsd:dateTime"}
+
+
+def ledger_indices_about(session: Session, subject_id: str) -> list[int]:
+    """The ledger entries recording this subject's consents, withdrawals and objections."""
+    return list(
+        session.scalars(
+            select(ConsentRecord.ledger_index).where(ConsentRecord.subject_id == subject_id)
+        )
+    )

@@ -1,0 +1,317 @@
+"""A citizen's trail: the ledger entries about them, read and explained, and proved.
+
+The portal finds a person's entries through the broker's and the consent domain's own
+records (which know the subject); the public ledger alone cannot, by design. That is why the
+trail key exists: with it, the person can scan the whole public log and check that the portal
+showed them everything (``sharewell verify trail``).
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from sharewell.broker import history as broker_history
+from sharewell.consent import services as consent
+from sharewell.errors import NotFound
+from sharewell.ledger import merkle
+from sharewell.ledger import services as ledger
+from sharewell.ledger.checkpoint import SignedCheckpoint
+from sharewell.ledger.entries import decode_entry, opens, trail_key_document
+from sharewell.ledger.errors import LedgerError
+from sharewell.ledger.note import Verifier
+from sharewell.register.labels import GatewayLabel, Labels, labels_for
+from sharewell.register.vocabulary import PURPOSE_TITLES, Purpose
+from sharewell.trail.wording import CONSENT_CHANGES, reason_for_citizen
+
+CITIZEN_CAPTURE = "portal"
+
+
+class EntryNotInYourTrail(NotFound):
+    """Asked for an entry that is not about the signed-in person (or does not exist).
+
+    Both say the same, so nobody can learn from the answer whether an entry is someone else's.
+    """
+
+    def __init__(self, index: int) -> None:
+        super().__init__(
+            f"There is no record {index} in your data.",
+            hint="Go back to your data and choose a record from the list.",
+        )
+
+
+@dataclass(frozen=True)
+class FieldShown:
+    name: str  # "dataset.field"
+    label: str
+
+
+@dataclass(frozen=True)
+class TrailEntry:
+    """One ledger entry about the citizen, with everything the page says about it."""
+
+    index: int
+    time: dt.datetime
+    kind: str  # "decision" or "consent"
+    organisation_id: str
+    organisation: str  # who asked (a decision) or who recorded the choice (a consent)
+    purpose: str | None
+    purpose_title: str
+    outcome: str
+    released: tuple[FieldShown, ...]
+    refused: tuple[FieldShown, ...]
+    reasons: tuple[str, ...]  # plain English, for the citizen
+    reason_codes: tuple[str, ...]
+    gateways: tuple[GatewayLabel, ...]
+    agreement_id: str | None
+    agreement_title: str | None
+    discloser: str | None
+    summary: str
+
+
+@dataclass(frozen=True)
+class TrailFilters:
+    organisation: str | None = None
+    purpose: str | None = None
+    outcome: str | None = None
+
+    def keep(self, entry: TrailEntry) -> bool:
+        return (
+            (self.organisation is None or entry.organisation_id == self.organisation)
+            and (self.purpose is None or entry.purpose == self.purpose)
+            and (self.outcome is None or entry.outcome == self.outcome)
+        )
+
+
+@dataclass(frozen=True)
+class Trail:
+    entries: tuple[TrailEntry, ...]  # after the filters, newest first
+    total: int  # before the filters
+    organisations: tuple[tuple[str, str], ...]  # (id, name) of everyone in the whole trail
+    purposes: tuple[tuple[str, str], ...]
+    outcomes: tuple[str, ...]
+
+
+def _indices(session: Session, subject_id: str) -> set[int]:
+    return set(broker_history.ledger_indices_about(session, subject_id)) | set(
+        consent.ledger_indices_about(session, subject_id)
+    )
+
+
+def _purpose_title(code: str | None) -> str:
+    if code is None:
+        return "Any purpose"
+    try:
+        return PURPOSE_TITLES[Purpose(code)]
+    except ValueError:
+        return code
+
+
+def _parse_time(text: object) -> dt.datetime:
+    try:
+        return dt.datetime.fromisoformat(str(text).replace("Z", "+00:00"))
+    except ValueError:
+        return dt.datetime.min.replace(tzinfo=dt.UTC)
+
+
+def _strings(value: object) -> list[str]:
+    return [str(v) for v in value] if isinstance(value, list) else []
+
+
+def _wanted_labels(bodies: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    organisations: set[str] = set()
+    agreements: set[str] = set()
+    gateways: set[str] = set()
+    fields: set[tuple[str, str]] = set()
+    for body in bodies:
+        details = body.get("details") if isinstance(body.get("details"), dict) else {}
+        organisations.add(str(body.get("organisation")))
+        discloser = details.get("discloser")
+        if isinstance(discloser, str):
+            organisations.add(discloser)
+            for name in _strings(body.get("fields")) + _strings(details.get("refused_fields")):
+                fields.add((discloser, name))
+        if isinstance(details.get("agreement"), str):
+            agreements.add(details["agreement"])
+        gateways.update(_strings(body.get("gateways")))
+    return {
+        "organisations": organisations,
+        "agreements": agreements,
+        "gateways": gateways,
+        "fields": fields,
+    }
+
+
+def _explain(index: int, body: dict[str, Any], labels: Labels) -> TrailEntry:
+    details: dict[str, Any] = body["details"] if isinstance(body.get("details"), dict) else {}
+    kind = str(body.get("kind"))
+    organisation_id = str(body.get("organisation"))
+    discloser = details.get("discloser") if isinstance(details.get("discloser"), str) else None
+    agreement_id = details.get("agreement") if isinstance(details.get("agreement"), str) else None
+    outcome = str(body.get("outcome") or details.get("state") or "")
+    codes = tuple(_strings(details.get("reasons")))
+    purpose = body.get("purpose") if isinstance(body.get("purpose"), str) else None
+
+    def shown(names: list[str]) -> tuple[FieldShown, ...]:
+        return tuple(FieldShown(name, labels.field(discloser, name)) for name in names)
+
+    agreement_title = labels.agreements.get(agreement_id) if agreement_id else None
+    if kind == "consent":
+        about = f"the agreement “{agreement_title or agreement_id}”" if agreement_id else None
+        about = about or f"“{_purpose_title(purpose)}”"
+        summary = f"{CONSENT_CHANGES.get(outcome, outcome.capitalize())} for {about}."
+    else:
+        summary = f"{labels.organisation(organisation_id)} asked for information about you."
+    return TrailEntry(
+        index=index,
+        time=_parse_time(body.get("time")),
+        kind=kind,
+        organisation_id=organisation_id,
+        organisation=labels.organisation(organisation_id),
+        purpose=purpose,
+        purpose_title=_purpose_title(purpose),
+        outcome=outcome,
+        released=shown(_strings(body.get("fields"))),
+        refused=shown(_strings(details.get("refused_fields"))),
+        reasons=tuple(reason_for_citizen(code) for code in codes),
+        reason_codes=codes,
+        gateways=tuple(
+            labels.gateways[g] for g in _strings(body.get("gateways")) if g in labels.gateways
+        ),
+        agreement_id=agreement_id,
+        agreement_title=agreement_title,
+        discloser=labels.organisation(discloser) if discloser else None,
+        summary=summary,
+    )
+
+
+def _explained(session: Session, indices: Sequence[int]) -> list[TrailEntry]:
+    stored = ledger.entries_at(session, indices)
+    bodies = {index: decode_entry(data) for index, data in stored.items()}
+    labels = labels_for(session, **_wanted_labels(list(bodies.values())))
+    return [_explain(index, bodies[index], labels) for index in indices if index in bodies]
+
+
+def trail_for(session: Session, subject_id: str, filters: TrailFilters | None = None) -> Trail:
+    """Every ledger entry about this subject, newest first, and what to filter them by."""
+    everything = _explained(session, sorted(_indices(session, subject_id), reverse=True))
+    chosen = filters or TrailFilters()
+    return Trail(
+        entries=tuple(e for e in everything if chosen.keep(e)),
+        total=len(everything),
+        organisations=tuple(sorted({(e.organisation_id, e.organisation) for e in everything})),
+        purposes=tuple(
+            sorted({(e.purpose, e.purpose_title) for e in everything if e.purpose is not None})
+        ),
+        outcomes=tuple(sorted({e.outcome for e in everything})),
+    )
+
+
+def _require_own(session: Session, subject_id: str, index: int) -> None:
+    if index not in _indices(session, subject_id):
+        raise EntryNotInYourTrail(index)
+
+
+def entry_for(session: Session, subject_id: str, index: int) -> TrailEntry:
+    """One entry of this subject's trail; any other index is ``EntryNotInYourTrail``."""
+    _require_own(session, subject_id, index)
+    (entry,) = _explained(session, [index])
+    return entry
+
+
+@dataclass(frozen=True)
+class InclusionCheck:
+    """What checking one entry against the latest signed checkpoint found."""
+
+    index: int
+    included: bool
+    pending: bool  # not yet covered by a signed checkpoint: check again shortly
+    checkpoint_size: int
+    root_hash: str
+    checkpoint_time: dt.datetime | None
+    problem: str | None = None
+
+
+def check_entry(
+    session: Session, subject_id: str, index: int, verifier: Verifier
+) -> InclusionCheck:
+    """Verify, as any outsider would, that the entry is in the log the operator signed:
+    the checkpoint's signature, then the inclusion proof from the entry to its root."""
+    _require_own(session, subject_id, index)
+    stored = ledger.latest_checkpoint(session)
+    if stored is None or index >= stored.size:
+        return InclusionCheck(
+            index=index,
+            included=False,
+            pending=True,
+            checkpoint_size=stored.size if stored else 0,
+            root_hash=base64.b64encode(stored.root_hash).decode() if stored else "",
+            checkpoint_time=stored.created_at if stored else None,
+        )
+    try:
+        signed = SignedCheckpoint.from_text(stored.note, [verifier])
+        proof = ledger.inclusion_proof(session, index, signed.size)
+        entry = ledger.get_entry(session, index)
+        merkle.verify_inclusion(
+            index, signed.size, merkle.leaf_hash(entry), proof, signed.root_hash
+        )
+    except LedgerError as failed:
+        problem: str | None = failed.message
+    else:
+        problem = None
+    return InclusionCheck(
+        index=index,
+        included=problem is None,
+        pending=False,
+        checkpoint_size=stored.size,
+        root_hash=base64.b64encode(stored.root_hash).decode(),
+        checkpoint_time=stored.created_at,
+        problem=problem,
+    )
+
+
+def proof_bundle(
+    session: Session, subject_id: str, index: int, public_key: str
+) -> dict[str, Any]:
+    """The entry, its inclusion proof, the signed checkpoint and the log's key: the file
+    `sharewell verify inclusion` (or any RFC 9162 verifier) checks offline."""
+    _require_own(session, subject_id, index)
+    stored = ledger.latest_checkpoint(session)
+    if stored is None or index >= stored.size:
+        raise EntryNotYetCheckpointed(index)
+    data = ledger.get_entry(session, index)
+    return {
+        "index": index,
+        "size": stored.size,
+        "entry": base64.b64encode(data).decode(),
+        "leaf_hash": base64.b64encode(merkle.leaf_hash(data)).decode(),
+        "proof": [
+            base64.b64encode(h).decode()
+            for h in ledger.inclusion_proof(session, index, stored.size)
+        ],
+        "checkpoint": ledger.checkpoint_with_cosignatures(session, stored),
+        "public_key": public_key,
+    }
+
+
+class EntryNotYetCheckpointed(NotFound):
+    def __init__(self, index: int) -> None:
+        super().__init__(
+            f"Record {index} is not in a signed checkpoint yet.",
+            hint="The log signs a new checkpoint every few seconds: try again in a minute.",
+        )
+
+
+def trail_key_file(session: Session, subject_id: str, log_origin: str) -> str:
+    """The citizen's trail key, as the file `sharewell verify trail --key` reads."""
+    return trail_key_document(consent.trail_key(session, subject_id), log_origin=log_origin)
+
+
+def opens_for(session: Session, subject_id: str, index: int) -> bool:
+    """Whether the entry's public commitment opens under this subject's trail key."""
+    return opens(decode_entry(ledger.get_entry(session, index)), consent.trail_key(session, subject_id))
