@@ -60,10 +60,10 @@ def labels_for(
         )
         found.organisations.update((id_, name) for id_, name in rows)
     if agreement_ids:
-        rows = session.execute(
+        agreement_rows = session.execute(
             select(Agreement.id, Agreement.title).where(Agreement.id.in_(agreement_ids))
         )
-        found.agreements.update((id_, title) for id_, title in rows)
+        found.agreements.update((id_, title) for id_, title in agreement_rows)
     if gateway_ids:
         for gateway in session.scalars(select(Gateway).where(Gateway.id.in_(gateway_ids))):
             found.gateways[gateway.id] = GatewayLabel(
@@ -75,13 +75,13 @@ def labels_for(
                 right_to_object=gateway.right_to_object,
             )
     if wanted_fields:
-        rows = session.execute(
+        field_rows = session.execute(
             select(Dataset.organisation_id, Dataset.key, DatasetField.name, DatasetField.title)
             .join(DatasetField, DatasetField.dataset_id == Dataset.id)
             .where(
                 tuple_(Dataset.organisation_id, Dataset.key, DatasetField.name).in_(wanted_fields)
             )
         )
-        for organisation_id, key, name, title in rows:
+        for organisation_id, key, name, title in field_rows:
             found.fields[(organisation_id, f"{key}.{name}")] = title
     return found

@@ -77,9 +77,7 @@ def _actions(terms: AgreementTerms, state: str | None, title: str) -> tuple[Acti
     if terms.consent_required:
         if state == ConsentStatus.GRANTED:
             return (
-                Action(
-                    "withdrawn", "Withdraw consent", f"Withdraw your consent for “{title}”?"
-                ),
+                Action("withdrawn", "Withdraw consent", f"Withdraw your consent for “{title}”?"),
             )
         return (Action("granted", "Give consent", f"Give your consent for “{title}”?"),)
     if not _objection_counts(terms):

@@ -123,13 +123,18 @@ def _strings(value: object) -> list[str]:
     return [str(v) for v in value] if isinstance(value, list) else []
 
 
+def _details(body: dict[str, Any]) -> dict[str, Any]:
+    details = body.get("details")
+    return details if isinstance(details, dict) else {}
+
+
 def _wanted_labels(bodies: Sequence[dict[str, Any]]) -> dict[str, Any]:
     organisations: set[str] = set()
     agreements: set[str] = set()
     gateways: set[str] = set()
     fields: set[tuple[str, str]] = set()
     for body in bodies:
-        details = body.get("details") if isinstance(body.get("details"), dict) else {}
+        details = _details(body)
         organisations.add(str(body.get("organisation")))
         discloser = details.get("discloser")
         if isinstance(discloser, str):
@@ -148,7 +153,7 @@ def _wanted_labels(bodies: Sequence[dict[str, Any]]) -> dict[str, Any]:
 
 
 def _explain(index: int, body: dict[str, Any], labels: Labels) -> TrailEntry:
-    details: dict[str, Any] = body["details"] if isinstance(body.get("details"), dict) else {}
+    details = _details(body)
     kind = str(body.get("kind"))
     organisation_id = str(body.get("organisation"))
     discloser = details.get("discloser") if isinstance(details.get("discloser"), str) else None
@@ -275,9 +280,7 @@ def check_entry(
     )
 
 
-def proof_bundle(
-    session: Session, subject_id: str, index: int, public_key: str
-) -> dict[str, Any]:
+def proof_bundle(session: Session, subject_id: str, index: int, public_key: str) -> dict[str, Any]:
     """The entry, its inclusion proof, the signed checkpoint and the log's key: the file
     `sharewell verify inclusion` (or any RFC 9162 verifier) checks offline."""
     _require_own(session, subject_id, index)
@@ -314,4 +317,6 @@ def trail_key_file(session: Session, subject_id: str, log_origin: str) -> str:
 
 def opens_for(session: Session, subject_id: str, index: int) -> bool:
     """Whether the entry's public commitment opens under this subject's trail key."""
-    return opens(decode_entry(ledger.get_entry(session, index)), consent.trail_key(session, subject_id))
+    return opens(
+        decode_entry(ledger.get_entry(session, index)), consent.trail_key(session, subject_id)
+    )
