@@ -27,7 +27,7 @@ from sharewell.ledger.errors import LedgerError
 from sharewell.ledger.note import Verifier
 from sharewell.register.labels import GatewayLabel, Labels, labels_for
 from sharewell.register.vocabulary import PURPOSE_TITLES, Purpose
-from sharewell.trail.wording import CONSENT_CHANGES, reason_for_citizen
+from sharewell.trail.wording import CAPTURED_VIA, CONSENT_CHANGES, reason_for_citizen
 
 CITIZEN_CAPTURE = "portal"
 
@@ -169,7 +169,9 @@ def _explain(index: int, body: dict[str, Any], labels: Labels) -> TrailEntry:
     if kind == "consent":
         about = f"the agreement “{agreement_title or agreement_id}”" if agreement_id else None
         about = about or f"“{_purpose_title(purpose)}”"
-        summary = f"{CONSENT_CHANGES.get(outcome, outcome.capitalize())} for {about}."
+        how = CAPTURED_VIA.get(str(details.get("captured_via")))
+        summary = f"{CONSENT_CHANGES.get(outcome, outcome.capitalize())} for {about}"
+        summary += f" ({how})." if how else "."
     else:
         summary = f"{labels.organisation(organisation_id)} asked for information about you."
     return TrailEntry(

@@ -35,6 +35,14 @@ CONSENT_CHANGES: dict[str, str] = {
     "objected": "You objected",
 }
 
+CAPTURED_VIA: dict[str, str] = {
+    "portal": "here, in Sharewell",
+    "paper": "on a paper form, recorded by council staff",
+    "phone": "by telephone, recorded by council staff",
+    "in_person": "in person, recorded by council staff",
+    "api": "through a partner organisation's system",
+}
+
 OUTCOME_TAGS: dict[str, dict[str, str]] = {
     "permit": {"text": "Shared", "classes": "govuk-tag--green"},
     "partial": {"text": "Partly shared", "classes": "govuk-tag--yellow"},
