@@ -98,3 +98,13 @@ class BatchTooLargeForOneAnswer(InvalidInput):
             hint="Send it to /api/v1/decisions/stream, which streams each decision as it "
             "commits, or split it.",
         )
+
+
+class BrokerRequestNotFound(NotFound):
+    """No request with this id was made by the asker's organisation (another's is not shown)."""
+
+    def __init__(self, request_id: str) -> None:
+        super().__init__(
+            f"Your organisation has made no request with id '{request_id}'.",
+            hint="Your organisation's decisions are listed at /staff/decisions.",
+        )

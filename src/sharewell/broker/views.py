@@ -7,14 +7,16 @@ import datetime as dt
 import secrets
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from sharewell.accounts.services import StaffIdentity
+from sharewell.broker import queries
 from sharewell.broker import services as broker
 from sharewell.broker.schemas import DecisionRequest
+from sharewell.errors import NotFound
 from sharewell.register import services as register
 from sharewell.register.vocabulary import PURPOSE_TITLES, AgreementStatus
 from sharewell.web.deps import get_session
@@ -150,3 +152,77 @@ def _form_errors(invalid: ValidationError) -> dict[str, str]:
             message = "Enter a real National Insurance number: 2 letters, 6 digits, then A to D"
         errors.setdefault(field, message)
     return errors
+
+
+# --------------------------------------------------------------------------- decisions made
+
+DECISIONS_TITLE = "Your organisation's decisions"
+REQUEST_TITLE = "Decisions on one request"
+Page = Annotated[int, Query(ge=1, le=1_000_000)]
+
+
+def pagination(page: queries.DecisionPage, path: str) -> dict[str, Any] | None:
+    """The GOV.UK pagination component's parameters: the first, last and nearby pages."""
+    if page.pages == 1:
+        return None
+    shown = sorted(
+        {1, page.pages, *range(max(1, page.page - 1), min(page.pages, page.page + 1) + 1)}
+    )
+    items: list[dict[str, Any]] = []
+    for number in shown:
+        if items and number > items[-1].get("number", 0) + 1:
+            items.append({"ellipsis": True})
+        items.append(
+            {"number": number, "href": f"{path}?page={number}", "current": number == page.page}
+        )
+    return {
+        "items": items,
+        "previous": {"href": f"{path}?page={page.page - 1}"} if page.page > 1 else None,
+        "next": {"href": f"{path}?page={page.page + 1}"} if page.page < page.pages else None,
+    }
+
+
+def _check_page_exists(page: queries.DecisionPage) -> None:
+    if page.page > page.pages:
+        raise NotFound(
+            f"There is no page {page.page}: there are {page.pages}.",
+            hint="Go back to the first page of decisions.",
+        )
+
+
+@router.get("/staff/decisions")
+def decisions_made(
+    request: Request, session: SessionDep, staff: Officer, page: Page = 1
+) -> Response:
+    found = queries.decisions_for_requester(session, staff.organisation, page=page)
+    _check_page_exists(found)
+    return render(
+        request,
+        "staff/decisions.html",
+        {
+            "title": DECISIONS_TITLE,
+            "staff": staff,
+            "found": found,
+            "outcome_tags": OUTCOME_TAGS,
+            "pagination": pagination(found, "/staff/decisions"),
+        },
+    )
+
+
+@router.get("/staff/decisions/{request_id}")
+def request_decided(
+    request: Request, session: SessionDep, staff: Officer, request_id: str, page: Page = 1
+) -> Response:
+    found = queries.request_decisions(session, staff.organisation, request_id, page=page)
+    _check_page_exists(found.decisions)
+    return render(
+        request,
+        "staff/decisions_request.html",
+        {
+            "title": REQUEST_TITLE,
+            "staff": staff,
+            "found": found,
+            "outcome_tags": OUTCOME_TAGS,
+            "pagination": pagination(found.decisions, f"/staff/decisions/{request_id}"),
+        },
+    )

@@ -52,3 +52,13 @@ class GatewayNotFound(NotFound):
             f"There is no gateway with id '{gateway_id}' in the catalogue.",
             hint="The list of gateways is at /register/gateways (`sharewell register gateways`).",
         )
+
+
+class StaffEmailTaken(Conflict):
+    """A member of staff already has this email address (emails are how staff sign in)."""
+
+    def __init__(self, email: str) -> None:
+        super().__init__(
+            f"A member of staff already has the email address {email}.",
+            hint="Each person signs in with their own email address: check it, or use theirs.",
+        )

@@ -13,7 +13,8 @@ from typing import Any
 
 import yaml
 from pydantic import TypeAdapter, ValidationError
-from sqlalchemy import BindParameter, bindparam, select
+from sqlalchemy import BindParameter, bindparam, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from sharewell.ledger import services as ledger
@@ -26,6 +27,7 @@ from sharewell.register.errors import (
     LifecycleTransitionInvalid,
     OrganisationNotFound,
     RegisterInputInvalid,
+    StaffEmailTaken,
     StaffUserNotFound,
 )
 from sharewell.register.models import (
@@ -1096,3 +1098,97 @@ def published_agreement(
     if agreement is None or agreement.status == AgreementStatus.DRAFT:
         raise AgreementNotFound(agreement_id)
     return public_agreement(agreement, today or dt.date.today())
+
+
+# --------------------------------------------------------------------------- administration
+
+
+@dataclass(frozen=True)
+class OrganisationOverview:
+    """An organisation in the register, with how many datasets and staff it has."""
+
+    id: str
+    name: str
+    kind: str
+    datasets: int
+    staff: int
+
+
+def organisation_overviews(session: Session) -> list[OrganisationOverview]:
+    """Every organisation in the register, by name, counted in one query."""
+    datasets = (
+        select(Dataset.organisation_id, func.count().label("count"))
+        .group_by(Dataset.organisation_id)
+        .subquery()
+    )
+    staff = (
+        select(StaffUser.organisation_id, func.count().label("count"))
+        .group_by(StaffUser.organisation_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(
+            Organisation.id,
+            Organisation.name,
+            Organisation.kind,
+            func.coalesce(datasets.c.count, 0),
+            func.coalesce(staff.c.count, 0),
+        )
+        .outerjoin(datasets, datasets.c.organisation_id == Organisation.id)
+        .outerjoin(staff, staff.c.organisation_id == Organisation.id)
+        .order_by(Organisation.name, Organisation.id)
+    ).all()
+    return [OrganisationOverview(*row) for row in rows]
+
+
+def staff_of(session: Session, organisation_id: str) -> Sequence[StaffUser]:
+    """An organisation's staff, by email."""
+    return session.scalars(
+        select(StaffUser)
+        .where(StaffUser.organisation_id == organisation_id)
+        .order_by(StaffUser.email)
+    ).all()
+
+
+def get_staff_user_of(session: Session, organisation_id: str, staff_user_id: int) -> StaffUser:
+    """A member of this organisation's staff; another organisation's is not found."""
+    user = session.get(StaffUser, staff_user_id)
+    if user is None or user.organisation_id != organisation_id:
+        raise StaffUserNotFound(f"#{staff_user_id}")
+    return user
+
+
+def add_staff_user(
+    session: Session, organisation_id: str, *, email: str, name: str, role: str
+) -> StaffUser:
+    """Add a member of staff to an organisation, as an organisation/v1 document's staff entry
+    would. The email is kept in lower case, as sign-in reads it; it must be nobody else's."""
+    try:
+        document = StaffDocument.model_validate(
+            {"email": email.strip().lower(), "name": name, "role": role}
+        )
+    except ValidationError as invalid:
+        raise RegisterInputInvalid(
+            "The member of staff cannot be added; nothing was written.",
+            problems=[_describe(e) for e in invalid.errors()],
+        ) from None
+    organisation = get_organisation(session, organisation_id)
+    taken = select(StaffUser.id).where(func.lower(StaffUser.email) == document.email)
+    if session.scalar(taken) is not None:
+        raise StaffEmailTaken(document.email)
+    user = StaffUser(
+        email=document.email,
+        name=document.name,
+        role=document.role.value,
+        organisation_id=organisation.id,
+    )
+    try:
+        with session.begin_nested():
+            session.add(user)
+            session.flush()
+    except IntegrityError:
+        # Another transaction added the same email first; only that explains it, so look.
+        if session.scalar(taken) is None:
+            raise
+        raise StaffEmailTaken(document.email) from None
+    return user

@@ -18,11 +18,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from sharewell import db
 from sharewell.accounts import views as accounts_views
 from sharewell.broker import api as broker_api
+from sharewell.broker import client_views as broker_client_views
 from sharewell.broker import views as broker_views
 from sharewell.config import Settings, load_settings
 from sharewell.ledger import api as ledger_api
 from sharewell.ledger.keys import load_signer, signing_key_path
 from sharewell.ledger.sequencer import DEFAULT_INTERVAL_SECONDS, Sequencer
+from sharewell.register import admin_views as register_admin_views
 from sharewell.register import api as register_api
 from sharewell.register import views as register_views
 from sharewell.web.access import public
@@ -124,6 +126,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.include_router(broker_api.router)
     app.include_router(accounts_views.router)
     app.include_router(broker_views.router)
+    app.include_router(register_admin_views.router)
+    app.include_router(broker_client_views.router)
 
     @app.get("/healthz", dependencies=[Depends(public)], response_class=PlainTextResponse)
     def healthz() -> str:
