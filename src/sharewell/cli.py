@@ -15,6 +15,7 @@ from sharewell.demo.cli import app as demo_app
 from sharewell.errors import SharewellError
 from sharewell.ledger.cli import app as ledger_app
 from sharewell.ledger.cli import verify_app
+from sharewell.notifications.cli import app as notifications_app
 from sharewell.register.cli import app as register_app
 from sharewell.register.cli import dataset_app
 
@@ -101,3 +102,4 @@ app.add_typer(ledger_app, name="ledger")
 app.add_typer(verify_app, name="verify")
 app.add_typer(clients_app, name="clients")
 app.add_typer(staff_app, name="staff")
+app.add_typer(notifications_app, name="notifications")

@@ -1,0 +1,1 @@
+"""Notifications: citizens who opt in are told by email when data about them is used."""
