@@ -4,14 +4,15 @@
 last time step a code was accepted for (so a code works once), and how many wrong passwords or
 codes came since the last sign-in (too many lock sign-in for a while). ``staff_sessions``: each
 sign-in, known by the SHA-256 of the token in the browser's cookie, until it expires or the
-person signs out.
+person signs out. ``citizen_accounts``: which subject a citizen's OpenID Connect identity
+(issuer and ``sub``) belongs to; ``citizen_sessions``: their sign-ins, kept like staff ones.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import BigInteger, DateTime, ForeignKey, Integer, String, func
+from sqlalchemy import BigInteger, DateTime, ForeignKey, Integer, String, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sharewell.db import Base
@@ -43,6 +44,36 @@ class StaffSession(Base):
     staff_user_id: Mapped[int] = mapped_column(
         ForeignKey("staff_users.id", ondelete="CASCADE"), index=True
     )
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class CitizenAccount(Base):
+    """A citizen's identity at an OpenID Connect provider, linked once to their subject."""
+
+    __tablename__ = "citizen_accounts"
+    __table_args__ = (UniqueConstraint("issuer", "sub"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    issuer: Mapped[str] = mapped_column(String(300))
+    sub: Mapped[str] = mapped_column(String(255))
+    subject_id: Mapped[str] = mapped_column(ForeignKey("subjects.id"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    last_signed_in_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class CitizenSession(Base):
+    """One citizen sign-in, known by the SHA-256 of the token in the browser's cookie."""
+
+    __tablename__ = "citizen_sessions"
+
+    id: Mapped[str] = mapped_column(String(SESSION_ID_LENGTH), primary_key=True)
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("citizen_accounts.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(300))
+    email: Mapped[str] = mapped_column(String(320))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
