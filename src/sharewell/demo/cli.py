@@ -14,11 +14,12 @@ from sqlalchemy.orm import Session
 
 from sharewell.accounts import services as accounts
 from sharewell.cli_support import console, open_engine, unit_of_work
-from sharewell.config import load_settings
+from sharewell.config import DEMO_OIDC_CLIENT_ID, DEMO_OIDC_CLIENT_SECRET, load_settings
 from sharewell.consent import services as consent
 from sharewell.consent.schemas import ConsentScope
 from sharewell.db import transaction
 from sharewell.demo.borough import generate_borough
+from sharewell.demo.oidc_provider import DemoUser, build_provider, read_users, write_users
 from sharewell.progress import progress_bar
 from sharewell.register import services
 from sharewell.register.dataset_import import find_dataset, import_dataset_csv
@@ -120,6 +121,13 @@ def seed(
         + (f" ({enrolled} demo staff set up now.)" if enrolled else "")
     )
     if consented and not_asked:
+        users = _write_demo_citizens(settings.home, consented[:3], not_asked[:3])
+        console.print(
+            f"Residents sign in at /your-data (the local sign-in service, `sharewell demo "
+            f"oidc-provider`) with the password '{DEMO_CITIZEN_PASSWORD}': "
+            + ", ".join(f"{u.email} ({u.nino})" for u in users[:4])
+            + f". All are in {demo_users_path(settings.home)}."
+        )
         console.print(
             f"Parents on Housing Benefit who have agreed to their school being told: "
             f"{', '.join(consented[:3])}; who have not been asked: {', '.join(not_asked[:3])}. "
@@ -154,6 +162,54 @@ def _demo_consents(session: Session) -> tuple[list[str], list[str]]:
                 "Housing Benefit, so that my child can have free school meals.",
             )
     return ninos[::2], ninos[1::2]
+
+
+DEMO_CITIZEN_PASSWORD = "demo-password-for-made-up-residents"  # noqa: S105
+
+
+def demo_users_path(home: Path) -> Path:
+    return home / "demo" / "oidc-users.json"
+
+
+def _write_demo_citizens(home: Path, consented: list[str], not_asked: list[str]) -> list[DemoUser]:
+    """Sign-ins for the local provider: parents who consented and parents not yet asked."""
+    users = [
+        DemoUser(f"parent{n}@example.com", DEMO_CITIZEN_PASSWORD, f"Demo parent {n}", nino)
+        for n, nino in enumerate([*consented, *not_asked], start=1)
+    ]
+    write_users(demo_users_path(home), users)
+    return users
+
+
+@app.command("oidc-provider")
+def oidc_provider(
+    host: str = typer.Option("127.0.0.1", help="Address to listen on."),
+    port: int = typer.Option(8001, min=1, max=65535, help="Port to listen on."),
+    users: Path | None = typer.Option(
+        None, help="The users file (default: the one `sharewell demo seed` wrote)."
+    ),
+    client_id: str = typer.Option(DEMO_OIDC_CLIENT_ID, help="The one client it serves."),
+    client_secret: str = typer.Option(DEMO_OIDC_CLIENT_SECRET, help="That client's secret."),
+    redirect_uri: list[str] = typer.Option(
+        ["http://127.0.0.1:8000/sign-in/callback", "http://localhost:8000/sign-in/callback"],
+        help="Where the client may be sent back to (repeat for more).",
+    ),
+) -> None:
+    """Run the local OpenID Connect provider residents sign in with in the demo."""
+    import uvicorn
+
+    path = users or demo_users_path(load_settings().home)
+    if not path.exists():
+        raise typer.BadParameter(
+            f"There is no users file at {path}. Run `sharewell demo seed` first.",
+            param_hint="--users",
+        )
+    app_, state = build_provider(f"http://{host}:{port}")
+    state.add_client(client_id, client_secret, redirect_uri)
+    for user in read_users(path):
+        state.add_user(user.email, user.password, user.name, user.nino)
+    console.print(f"Demo sign-in service on http://{host}:{port} for {len(state.users)} residents")
+    uvicorn.run(app_, host=host, port=port, log_level="warning")
 
 
 def _enrol_demo_staff(session: Session) -> int:

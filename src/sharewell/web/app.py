@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sharewell import db
+from sharewell.accounts import citizen_views
 from sharewell.accounts import views as accounts_views
 from sharewell.broker import api as broker_api
 from sharewell.broker import client_views as broker_client_views
@@ -27,6 +28,7 @@ from sharewell.ledger.sequencer import DEFAULT_INTERVAL_SECONDS, Sequencer
 from sharewell.register import admin_views as register_admin_views
 from sharewell.register import api as register_api
 from sharewell.register import views as register_views
+from sharewell.trail import views as trail_views
 from sharewell.web.access import public
 from sharewell.web.errors import install_error_handlers
 from sharewell.web.sessions import install_sessions
@@ -128,6 +130,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.include_router(broker_views.router)
     app.include_router(register_admin_views.router)
     app.include_router(broker_client_views.router)
+    app.include_router(citizen_views.router)
+    app.include_router(trail_views.router)
 
     @app.get("/healthz", dependencies=[Depends(public)], response_class=PlainTextResponse)
     def healthz() -> str:

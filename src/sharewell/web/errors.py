@@ -79,7 +79,7 @@ def _page(request: Request, status: int, message: str, hint: str | None = None) 
 async def _domain_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, SharewellError)
     if isinstance(error, SignInRequired) and not _wants_json(request):
-        return RedirectResponse("/staff/sign-in", status_code=303)
+        return RedirectResponse(error.location, status_code=303)
     status = next(code for kind, code in STATUS_FOR if isinstance(error, kind))
     if _wants_json(request):
         problems = getattr(error, "problems", [])

@@ -14,12 +14,15 @@ import os
 import secrets
 from collections.abc import Callable, Iterable
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import Depends, FastAPI, Request
 from sqlalchemy.orm import Session
 from starlette.middleware.sessions import SessionMiddleware
 
+from sharewell.accounts import citizens
 from sharewell.accounts import services as accounts
+from sharewell.accounts.citizens import CitizenIdentity
 from sharewell.accounts.services import SESSION_LIFETIME, StaffIdentity
 from sharewell.config import Settings
 from sharewell.errors import PermissionDenied, Unauthenticated
@@ -33,8 +36,18 @@ SECURE_COOKIES_ENV = "SHAREWELL_SECURE_COOKIES"
 class SignInRequired(Unauthenticated):
     """A staff page was asked for without a signed-in session: the browser is sent to sign in."""
 
+    location = "/staff/sign-in"
+
     def __init__(self) -> None:
         super().__init__("Sign in to use the staff pages.")
+
+
+class CitizenSignInRequired(SignInRequired):
+    """A citizen page was asked for without a signed-in citizen: off to sign in, and back."""
+
+    def __init__(self, path: str) -> None:
+        Unauthenticated.__init__(self, "Sign in to see your data.")
+        self.location = "/sign-in?" + urlencode({"next": path})
 
 
 class CsrfTokenInvalid(PermissionDenied):
@@ -88,6 +101,31 @@ async def csrf_protected(request: Request) -> None:
         raise CsrfTokenInvalid()
     if not hmac.compare_digest(sent.encode(), expected.encode()):
         raise CsrfTokenInvalid()
+
+
+def begin_citizen_session(request: Request, token: str) -> None:
+    """After sign-in: only the citizen's session and a fresh CSRF token."""
+    request.session.clear()
+    request.session["citizen"] = token
+    request.session["csrf"] = secrets.token_urlsafe(32)
+
+
+def signed_in_citizen(
+    request: Request, session: Annotated[Session, Depends(get_session)]
+) -> CitizenIdentity:
+    """The citizen signed in on this browser; the access marker of citizen pages."""
+    token = request.session.get("citizen")
+    identity = (
+        citizens.signed_in(session, token, now=dt.datetime.now(dt.UTC))
+        if isinstance(token, str)
+        else None
+    )
+    if identity is None:
+        raise CitizenSignInRequired(request.url.path)
+    return identity
+
+
+SignedInCitizen = Annotated[CitizenIdentity, Depends(signed_in_citizen)]
 
 
 def begin_staff_session(request: Request, token: str) -> None:
