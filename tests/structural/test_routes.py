@@ -7,10 +7,10 @@ from fastapi.testclient import TestClient
 
 from sharewell.broker.client_auth import signed_client
 from sharewell.web.access import public
-from sharewell.web.sessions import signed_in_staff
+from sharewell.web.sessions import signed_in_citizen, signed_in_staff
 
 # Access markers: issue by issue the portals add theirs (citizen, staff roles, API clients).
-ACCESS_MARKERS = {public, signed_client, signed_in_staff}
+ACCESS_MARKERS = {public, signed_client, signed_in_citizen, signed_in_staff}
 
 
 def _calls(route: APIRoute) -> set[object]:

@@ -21,7 +21,7 @@ from sharewell.trail.services import TrailFilters
 from sharewell.trail.wording import OUTCOME_TAGS
 from sharewell.web.access import public
 from sharewell.web.deps import get_session
-from sharewell.web.sessions import SignedInCitizen, csrf_protected
+from sharewell.web.sessions import SignedInCitizen, citizen_if_signed_in, csrf_protected
 from sharewell.web.templating import render
 
 router = APIRouter(default_response_class=HTMLResponse)
@@ -150,11 +150,15 @@ def trail_key(request: Request, session: SessionDep, citizen: SignedInCitizen) -
 
 
 @router.get("/your-data/how-to-check", dependencies=[Depends(public)])
-def how_to_check(request: Request) -> Response:
+def how_to_check(request: Request, session: SessionDep) -> Response:
     return render(
         request,
         "citizen/how_to_check.html",
-        {"title": "How to check your record is complete", "log_url": str(request.base_url) + "log"},
+        {
+            "title": "How to check your record is complete",
+            "log_url": str(request.base_url) + "log",
+            "citizen": citizen_if_signed_in(request, session),
+        },
     )
 
 
@@ -204,6 +208,18 @@ def _confirm_page(
     )
 
 
+@router.get("/your-data/choices/recorded/{index}")
+def choice_recorded(
+    request: Request, session: SessionDep, citizen: SignedInCitizen, index: EntryIndex
+) -> Response:
+    found = trail.entry_for(session, citizen.subject_id, index)
+    return render(
+        request,
+        "citizen/choice_done.html",
+        {"title": "Your choice is recorded", "citizen": citizen, "entry": found},
+    )
+
+
 @router.get("/your-data/choices/{agreement_id}/{state}")
 def confirm_choice(
     request: Request,
@@ -228,15 +244,3 @@ def make_choice(
     except ChoiceUnavailable as refused:
         return _confirm_page(request, session, citizen, agreement_id, state, error=refused.message)
     return RedirectResponse(f"/your-data/choices/recorded/{record.ledger_index}", status_code=303)
-
-
-@router.get("/your-data/choices/recorded/{index}")
-def choice_recorded(
-    request: Request, session: SessionDep, citizen: SignedInCitizen, index: EntryIndex
-) -> Response:
-    found = trail.entry_for(session, citizen.subject_id, index)
-    return render(
-        request,
-        "citizen/choice_done.html",
-        {"title": "Your choice is recorded", "citizen": citizen, "entry": found},
-    )

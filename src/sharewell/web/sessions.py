@@ -110,16 +110,19 @@ def begin_citizen_session(request: Request, token: str) -> None:
     request.session["csrf"] = secrets.token_urlsafe(32)
 
 
+def citizen_if_signed_in(request: Request, session: Session) -> CitizenIdentity | None:
+    """For public pages that say more to a signed-in citizen."""
+    token = request.session.get("citizen")
+    if not isinstance(token, str):
+        return None
+    return citizens.signed_in(session, token, now=dt.datetime.now(dt.UTC))
+
+
 def signed_in_citizen(
     request: Request, session: Annotated[Session, Depends(get_session)]
 ) -> CitizenIdentity:
     """The citizen signed in on this browser; the access marker of citizen pages."""
-    token = request.session.get("citizen")
-    identity = (
-        citizens.signed_in(session, token, now=dt.datetime.now(dt.UTC))
-        if isinstance(token, str)
-        else None
-    )
+    identity = citizen_if_signed_in(request, session)
     if identity is None:
         raise CitizenSignInRequired(request.url.path)
     return identity
