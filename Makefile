@@ -24,11 +24,18 @@ node_modules/.package-lock.json: package.json package-lock.json
 $(ASSETS): node_modules/.package-lock.json
 	scripts/build-assets.sh
 
-## demo: set up ./var with the demo borough and serve it on http://127.0.0.1:8000
+OIDC_PORT ?= 8001
+
+## demo: set up ./var with the demo borough and serve it on http://127.0.0.1:8000, with the
+## local sign-in service residents use (a stand-in for GOV.UK One Login) on port 8001
 demo: install
 	$(BIN)/sharewell init
 	$(BIN)/sharewell demo seed --people $(PEOPLE) --seed 1
-	$(BIN)/sharewell serve --host $(HOST) --port $(PORT)
+	$(BIN)/sharewell demo oidc-provider --host $(HOST) --port $(OIDC_PORT) \
+	  --redirect-uri http://$(HOST):$(PORT)/sign-in/callback \
+	  --redirect-uri http://localhost:$(PORT)/sign-in/callback & provider=$$!; \
+	  trap 'kill $$provider 2>/dev/null' EXIT INT TERM; \
+	  SHAREWELL_OIDC_ISSUER=http://$(HOST):$(OIDC_PORT) $(BIN)/sharewell serve --host $(HOST) --port $(PORT)
 
 serve: install
 	$(BIN)/sharewell serve --host $(HOST) --port $(PORT)
