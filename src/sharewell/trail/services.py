@@ -181,7 +181,9 @@ def _explain(index: int, body: dict[str, Any], labels: Labels) -> TrailEntry:
         organisation_id=organisation_id,
         organisation=labels.organisation(organisation_id),
         purpose=purpose,
-        purpose_title=_purpose_title(purpose),
+        purpose_title=_purpose_title(purpose)
+        if purpose is not None or not _strings(details.get("purposes"))
+        else ", ".join(_purpose_title(p) for p in _strings(details.get("purposes"))),
         outcome=outcome,
         released=shown(_strings(body.get("fields"))),
         refused=shown(_strings(details.get("refused_fields"))),
