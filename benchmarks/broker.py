@@ -194,7 +194,9 @@ def _load(
 
 
 @contextmanager
-def served(home: Path, database_url: str) -> Iterator[str]:
+def served(
+    home: Path, database_url: str, extra_env: dict[str, str] | None = None
+) -> Iterator[str]:
     """``sharewell``'s ASGI app under uvicorn in a process of its own (access log off, as
     behind a proxy that logs), on a free loopback port."""
     with socket.socket() as probe:
@@ -205,6 +207,7 @@ def served(home: Path, database_url: str) -> Iterator[str]:
         "SHAREWELL_HOME": str(home),
         "SHAREWELL_DATABASE_URL": database_url,
         "SHAREWELL_SEQUENCER": "off",
+        **(extra_env or {}),
     }
     command = [sys.executable, "-m", "uvicorn", "--factory", "sharewell.web.app:create_app"]
     command += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
