@@ -8,4 +8,5 @@ def import_all_models() -> None:
     import sharewell.broker.models
     import sharewell.consent.models
     import sharewell.ledger.models
+    import sharewell.notifications.models
     import sharewell.register.models  # noqa: F401

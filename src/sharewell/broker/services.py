@@ -45,6 +45,8 @@ from sharewell.consent.vocabulary import IdentifierScheme
 from sharewell.db import transaction
 from sharewell.ledger import services as ledger
 from sharewell.ledger.entries import EntryKind, encode_entry
+from sharewell.notifications import services as notifications
+from sharewell.notifications.services import DecisionMade
 from sharewell.register import services as register
 from sharewell.register.terms import AgreementTerms
 from sharewell.register.vocabulary import AgreementStatus
@@ -306,6 +308,22 @@ def _decide_subjects(
         )
     # Core, not the ORM: a campaign's chunk is a thousand rows, and nothing here is an object.
     session.connection().execute(insert(_DECISIONS), rows)
+    # In this transaction, so a message is queued only for a decision that commits.
+    notifications.notify_decisions(
+        session,
+        [
+            DecisionMade(
+                subject.id,
+                index,
+                requester.organisation,
+                request.purpose.value,
+                policy.outcome.value,
+                now,
+            )
+            for (_, subject, policy, _), index in zip(pending, indexes, strict=True)
+            if subject is not None
+        ],
+    )
     return results
 
 

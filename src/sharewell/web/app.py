@@ -25,6 +25,7 @@ from sharewell.config import Settings, load_settings
 from sharewell.ledger import api as ledger_api
 from sharewell.ledger.keys import load_signer, signing_key_path
 from sharewell.ledger.sequencer import DEFAULT_INTERVAL_SECONDS, Sequencer
+from sharewell.notifications import views as notifications_views
 from sharewell.register import admin_views as register_admin_views
 from sharewell.register import api as register_api
 from sharewell.register import views as register_views
@@ -132,6 +133,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.include_router(broker_client_views.router)
     app.include_router(citizen_views.router)
     app.include_router(trail_views.router)
+    app.include_router(notifications_views.router)
 
     @app.get("/healthz", dependencies=[Depends(public)], response_class=PlainTextResponse)
     def healthz() -> str:
