@@ -24,6 +24,8 @@ PAGES = {
     "benefit-rules": "/register/benefit-rules",
     "not-found": "/register/agreements/nope",
     "staff-sign-in": "/staff/sign-in",
+    "citizen-sign-in-start": "/sign-in",
+    "how-to-check": "/your-data/how-to-check",
 }
 
 

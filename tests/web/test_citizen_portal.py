@@ -96,7 +96,7 @@ def test_your_data_asks_a_signed_out_visitor_to_sign_in_and_brings_them_back(
     assert answer.headers["location"] == "/sign-in?next=%2Fyour-data%2Fchoices"
     page = client.get(answer.headers["location"])
     check_page(page.text)
-    assert 'name="next" value="/your-data/choices"' in page.text
+    assert 'href="/sign-in/start?next=%2Fyour-data%2Fchoices"' in page.text
     start = client.get("/sign-in/start", params={"next": "/your-data/choices"})
     done = client.get(
         back_to_app(provider_signs_in(start.headers["location"], ADA["email"], CITIZEN_PASSWORD))
