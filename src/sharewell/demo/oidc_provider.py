@@ -104,6 +104,7 @@ _PAGE = """<!DOCTYPE html>
 <html lang="en" class="govuk-template"><head><meta charset="utf-8">
 <title>{title} – Demo sign-in (stands in for GOV.UK One Login)</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="/assets/images/favicon.ico">
 <link rel="stylesheet" href="/assets/govuk-frontend.min.css"></head>
 <body class="govuk-template__body">
 <a href="#main-content" class="govuk-skip-link">Skip to main content</a>
