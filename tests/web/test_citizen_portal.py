@@ -26,6 +26,7 @@ from factories.citizens import (
 )
 from factories.databases import fresh_database, migrated_engine
 from factories.portal import ADA, ALAN, CITIZEN_PASSWORD, GRACE, build_borough, school_asks
+from factories.serving import served
 from factories.staff import PASSWORD, csrf, enrol_all_staff, sign_in
 from sharewell import db
 from sharewell.accounts.models import CitizenAccount
@@ -416,3 +417,32 @@ def test_a_change_the_agreement_does_not_offer_is_refused(
     assert answer.status_code == 422
     with db.transaction(engine) as session:
         assert session.scalar(select(func.count()).select_from(ConsentRecord)) == before
+
+
+def test_the_downloaded_trail_key_finds_the_same_records_in_the_published_log(
+    world: tuple[FastAPI, Engine, Path],
+    ada: TestClient,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """What the how-to-check page tells a resident to run, run against the served log."""
+    app, _, home = world
+    (tmp_path / "trail-key.json").write_text(ada.get("/your-data/trail-key").text)
+    shown = entry_numbers(ada.get("/your-data").text)
+    monkeypatch.setenv("SHAREWELL_HOME", str(home))
+    log_key = CliRunner().invoke(cli, ["ledger", "public-key"]).output.strip()
+    with served(app) as base:
+        result = CliRunner().invoke(
+            cli,
+            [
+                "verify",
+                "trail",
+                f"{base}/log",
+                "--key",
+                str(tmp_path / "trail-key.json"),
+                "--log-key",
+                log_key,
+            ],
+        )
+    assert result.exit_code == 0, result.output
+    assert f"{len(shown)} of " in result.output
