@@ -2,12 +2,13 @@
 
 Streams the entries once (memory stays flat), recomputing each leaf hash, every perfect
 subtree hash and the root at every stored checkpoint, and checks the latest checkpoint's
-signature. It reports every problem it finds rather than stopping at the first.
+signature (or, with ``every_signature``, every stored checkpoint's). It reports every problem
+it finds rather than stopping at the first.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
@@ -28,6 +29,9 @@ class FsckReport:
     entries: int = 0
     nodes_checked: int = 0
     checkpoints_checked: int = 0
+    signatures_checked: int = 0
+    root_hash: bytes = merkle.EMPTY_ROOT
+    """The root of the tree the stored entries make."""
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -36,8 +40,16 @@ class FsckReport:
 
 
 def fsck(
-    session: Session, verifier: Verifier, *, progress: Callable[[int], None] | None = None
+    session: Session,
+    verifier: Verifier,
+    *,
+    progress: Callable[[int], None] | None = None,
+    progress_every: int = BATCH,
+    every_signature: bool = False,
+    also_trusted: Sequence[Verifier] = (),
 ) -> FsckReport:
+    """Check the stored log; ``progress(n)`` hears of each ``progress_every`` entries checked
+    (and of the rest at the end). ``also_trusted``: retired keys that signed older checkpoints."""
     report = FsckReport()
     sequenced = ledger.sequenced_size(session)
     integrated = ledger.integrated_size(session)
@@ -75,14 +87,19 @@ def fsck(
                 )
         if len(pending) >= BATCH:
             _check_nodes(session, pending, report, integrated)
-        if progress is not None and size % BATCH == 0:
-            progress(BATCH)
+        if progress is not None and size % progress_every == 0:
+            progress(progress_every)
     _check_nodes(session, pending, report, integrated)
+    if progress is not None and expected % progress_every:
+        progress(expected % progress_every)
+    report.root_hash = frontier.root() if expected else merkle.EMPTY_ROOT
+    if every_signature:
+        _check_every_signature(session, [verifier, *also_trusted], report)
 
     latest = ledger.latest_checkpoint(session)
     if latest is None:
         report.problems.append("the log has no signed checkpoint yet")
-    else:
+    elif not every_signature:
         try:
             signed = SignedCheckpoint.from_text(latest.note, [verifier])
         except LedgerError as error:
@@ -95,6 +112,34 @@ def fsck(
                 report.problems.append("the latest checkpoint's note does not match its record")
     report.entries = expected
     return report
+
+
+def _check_every_signature(
+    session: Session, verifiers: Sequence[Verifier], report: FsckReport
+) -> None:
+    """Every stored checkpoint's note must verify and say what its record says."""
+    position = -1
+    while True:
+        rows = session.execute(
+            select(LedgerCheckpoint.size, LedgerCheckpoint.root_hash, LedgerCheckpoint.note)
+            .where(LedgerCheckpoint.size > position)
+            .order_by(LedgerCheckpoint.size)
+            .limit(BATCH)
+        ).all()
+        if not rows:
+            return
+        for size, root_hash, note in rows:
+            try:
+                signed = SignedCheckpoint.from_text(note, verifiers)
+            except LedgerError as error:
+                report.problems.append(f"the checkpoint at size {size}: {error.message}")
+            else:
+                if (signed.checkpoint.size, signed.checkpoint.root_hash) != (size, root_hash):
+                    report.problems.append(
+                        f"the checkpoint at size {size}: its note does not match its record"
+                    )
+            report.signatures_checked += 1
+        position = rows[-1][0]
 
 
 def _stored_entries(session: Session, end: int) -> Iterator[tuple[int, bytes, bytes]]:

@@ -23,6 +23,7 @@ from sharewell.broker import client_views as broker_client_views
 from sharewell.broker import views as broker_views
 from sharewell.config import Settings, load_settings
 from sharewell.ledger import api as ledger_api
+from sharewell.ledger import views as ledger_views
 from sharewell.ledger.keys import load_signer, signing_key_path
 from sharewell.ledger.sequencer import DEFAULT_INTERVAL_SECONDS, Sequencer
 from sharewell.notifications import views as notifications_views
@@ -134,6 +135,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.include_router(citizen_views.router)
     app.include_router(trail_views.router)
     app.include_router(notifications_views.router)
+    app.include_router(ledger_views.router)
 
     @app.get("/healthz", dependencies=[Depends(public)], response_class=PlainTextResponse)
     def healthz() -> str:
