@@ -66,7 +66,8 @@ def witnesses_of(session: Session, sizes: Sequence[int]) -> dict[int, tuple[str,
     return {size: tuple(names) for size, names in found.items()}
 
 
-def checkpoint_page(session: Session, page: int, per_page: int = PER_PAGE) -> CheckpointPage:
+def checkpoint_page(session: Session, page: int, per_page: int | None = None) -> CheckpointPage:
+    per_page = per_page or PER_PAGE
     total = session.scalar(select(func.count()).select_from(LedgerCheckpoint)) or 0
     checkpoints = session.scalars(
         select(LedgerCheckpoint)

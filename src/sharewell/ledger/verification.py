@@ -21,7 +21,6 @@ from sqlalchemy.orm import Session
 
 from sharewell.config import Settings
 from sharewell.errors import NotFound
-from sharewell.ledger import services as ledger
 from sharewell.ledger.errors import LedgerError
 from sharewell.ledger.fsck import fsck
 from sharewell.ledger.keys import keys_dir, load_signer
@@ -104,14 +103,13 @@ class Verifications:
         self._jobs: dict[str, Verification] = {}
         self._threads: dict[str, threading.Thread] = {}
 
-    def start(self, started_by: str) -> Verification:
-        """Start verifying the whole log, or give back the verification already running."""
+    def start(self, started_by: str, total: int) -> Verification:
+        """Start verifying the whole log (``total`` entries, as far as the caller knows), or
+        give back the verification already running."""
         with self._lock:
             for job in self._jobs.values():
                 if job.running:
                     return job
-            with self._sessions() as session:
-                total = ledger.sequenced_size(session)
             job = Verification(
                 id=secrets.token_urlsafe(12),
                 started_by=started_by,
@@ -161,10 +159,18 @@ class Verifications:
             verifier, retired = self._verifiers()
             # Its own session, only reading: closing it rolls its transaction back.
             with self._sessions() as session:
+
+                def progress(entries: int) -> None:
+                    self._advance(job_id, entries)
+                    # End the read between batches: on SQLite every transaction holds the one
+                    # write lock, and the log's other users must not wait for a whole pass.
+                    # Nothing checked so far can change (entries and nodes are written once).
+                    session.rollback()
+
                 report = fsck(
                     session,
                     verifier,
-                    progress=lambda entries: self._advance(job_id, entries),
+                    progress=progress,
                     progress_every=PROGRESS_EVERY,
                     every_signature=True,
                     also_trusted=retired,

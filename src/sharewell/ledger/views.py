@@ -308,8 +308,10 @@ def verifications(request: Request, staff: Auditor) -> Response:
 
 
 @router.post("/staff/verifications", dependencies=[Depends(csrf_protected)])
-def start_verification(request: Request, staff: Auditor) -> Response:
-    job = _verifications(request).start(f"{staff.name} ({staff.email})")
+def start_verification(request: Request, session: SessionDep, staff: Auditor) -> Response:
+    job = _verifications(request).start(
+        f"{staff.name} ({staff.email})", total=ledger.sequenced_size(session)
+    )
     return RedirectResponse(f"/staff/verifications/{job.id}", status_code=303)
 
 
