@@ -42,6 +42,11 @@ class LocalProvider:
         return OidcSettings(issuer=self.url)
 
 
+def oidc_settings(provider: LocalProvider) -> OidcSettings:
+    """What `Settings(oidc=...)` needs for an app whose residents sign in at this provider."""
+    return provider.settings
+
+
 @pytest.fixture(scope="session")
 def oidc_provider() -> Iterator[LocalProvider]:
     with served_provider() as provider:

@@ -6,6 +6,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from factories.citizens import LocalProvider, served_provider
 from factories.databases import fresh_database, migrated_engine
 from sharewell import db
 from sharewell.config import Settings
@@ -27,20 +29,56 @@ from sharewell.web.app import create_app
 WITNESS = CosignatureSigner.generate("witness.example/w1")
 
 
+# A made-up resident of the demo app, known to its sign-in service (no records held yet).
+DEMO_RESIDENT = {
+    "email": "resident@example.com",
+    "password": "demo-resident-password",
+    "name": "Dee Resident",
+    "nino": "HJ246810D",
+}
+
+
+@contextmanager
+def _sign_in_service(request: pytest.FixtureRequest) -> Iterator[LocalProvider]:
+    """The session's `oidc_provider` where a conftest registers it (tests/web), else one of
+    this app's own; either way it knows the demo resident."""
+    try:
+        shared: LocalProvider | None = request.getfixturevalue("oidc_provider")
+    except pytest.FixtureLookupError:
+        shared = None
+    if shared is not None:
+        shared.add_user(**DEMO_RESIDENT)
+        yield shared
+        return
+    with served_provider() as own:
+        own.add_user(**DEMO_RESIDENT)
+        yield own
+
+
+def demo_sign_in_service(app: FastAPI) -> LocalProvider:
+    """Where the demo app's residents sign in."""
+    provider: LocalProvider = app.state.test_sign_in_service
+    return provider
+
+
 @pytest.fixture(scope="session")
-def demo_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FastAPI]:
+def demo_app(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Iterator[FastAPI]:
     home = tmp_path_factory.mktemp("web")
-    with fresh_database(home) as url:
+    with _sign_in_service(request) as provider, fresh_database(home) as url:
         engine = migrated_engine(url)
         with db.transaction(engine) as session:
             services.import_documents(session, demo_register_text(), source="demo")
             activate_demo_agreements(session)
-        settings = Settings(home=home, database_url=url)
+        settings = Settings(home=home, database_url=url, oidc=provider.settings)
         signer, _ = ensure_signing_key(settings)
         witnesses_path(settings).write_text(WITNESS.vkey + "\n", encoding="utf-8")
         with db.transaction(engine) as session:
             ledger.integrate(session, signer)
-        yield create_app(settings, engine=engine)
+        app = create_app(settings, engine=engine)
+        app.state.test_sign_in_service = provider
+        yield app
         engine.dispose()
 
 
@@ -52,7 +90,7 @@ def client(demo_app: FastAPI) -> Iterator[TestClient]:
 
 @pytest.fixture(scope="session")
 def live_url(demo_app: FastAPI) -> Iterator[str]:
-    """The app on a real socket on loopback, for the browser."""
+    """The app on a real socket on loopback, for the browser (its residents can sign in)."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -66,6 +104,7 @@ def live_url(demo_app: FastAPI) -> Iterator[str]:
         if time.monotonic() > deadline:
             raise RuntimeError("the test server did not start within 10 seconds")
         time.sleep(0.05)
+    demo_sign_in_service(demo_app).allow(f"http://127.0.0.1:{port}")
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(timeout=10)

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from sharewell.accounts import citizens, oidc
 from sharewell.config import Settings
+from sharewell.errors import Busy, SharewellError
 from sharewell.web.access import public
 from sharewell.web.deps import get_session
 from sharewell.web.sessions import SignedInCitizen, begin_citizen_session, csrf_protected
@@ -57,9 +58,34 @@ def sign_in(request: Request, next_path: NextPath = None) -> Response:
     )
 
 
+def _sign_in_problem(request: Request, problem: SharewellError, next_path: str) -> Response:
+    """Why nobody was signed in, and the way back to try again (never a half sign-in)."""
+    unavailable = isinstance(problem, oidc.SignInServiceUnavailable)
+    response = render(
+        request,
+        "citizen/sign_in_error.html",
+        {
+            "title": "The sign-in service is not answering"
+            if unavailable
+            else "You are not signed in",
+            "message": problem.message,
+            # A refusal's hint only says to try again: the page's link does that.
+            "hint": problem.hint if unavailable else None,
+            "next": next_path,
+        },
+        status_code=503 if unavailable else 401,
+    )
+    if isinstance(problem, Busy):
+        response.headers["Retry-After"] = str(problem.retry_after)
+    return response
+
+
 @router.get("/sign-in/start", dependencies=[Depends(public)])
 def start(request: Request, next_path: NextPath = None) -> Response:
-    url, pending = oidc.begin(_settings(request).oidc, _redirect_uri(request))
+    try:
+        url, pending = oidc.begin(_settings(request).oidc, _redirect_uri(request))
+    except oidc.SignInServiceUnavailable as unavailable:
+        return _sign_in_problem(request, unavailable, safe_next(next_path))
     request.session["oidc"] = {
         **pending.to_session(),
         "next": safe_next(next_path),
@@ -74,16 +100,22 @@ def callback(request: Request, session: SessionDep) -> Response:
     fresh = isinstance(stored, dict) and time.time() - int(stored.get("since", 0)) < PENDING_SECONDS
     pending = oidc.PendingSignIn.from_session(stored) if fresh else None
     params = {k: v for k, v in request.query_params.items() if len(v) < 4096}
-    claims = oidc.finish(_settings(request).oidc, _redirect_uri(request), pending, params)
-    now = dt.datetime.now(dt.UTC)
-    account = citizens.link_account(session, claims, now=now)
-    begin_citizen_session(request, citizens.open_session(session, account, claims, now=now))
     destination = safe_next(str(stored.get("next")) if isinstance(stored, dict) else None)
+    now = dt.datetime.now(dt.UTC)
+    try:
+        claims = oidc.finish(_settings(request).oidc, _redirect_uri(request), pending, params)
+        account = citizens.link_account(session, claims, now=now)
+    except (oidc.SignInRefused, oidc.SignInServiceUnavailable) as problem:
+        session.rollback()  # nobody is signed in, and nothing about them is kept
+        return _sign_in_problem(request, problem, destination)
+    begin_citizen_session(request, citizens.open_session(session, account, claims, now=now))
     return RedirectResponse(destination, status_code=303)
 
 
-@router.post("/sign-out", dependencies=[Depends(csrf_protected)])
-def sign_out(request: Request, session: SessionDep, citizen: SignedInCitizen) -> Response:
+# Public: signing out when already signed out (the session expired while the page was open)
+# is harmless and should say the same thing, not ask the person to sign in first.
+@router.post("/sign-out", dependencies=[Depends(public), Depends(csrf_protected)])
+def sign_out(request: Request, session: SessionDep) -> Response:
     token = request.session.get("citizen")
     if isinstance(token, str):
         citizens.close_session(session, token, now=dt.datetime.now(dt.UTC))

@@ -20,7 +20,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import unquote_plus, urlencode
 
 from joserfc import jwt
 from joserfc.jwk import ECKey
@@ -108,8 +108,10 @@ _PAGE = """<!DOCTYPE html>
 <link rel="stylesheet" href="/assets/govuk-frontend.min.css"></head>
 <body class="govuk-template__body">
 <a href="#main-content" class="govuk-skip-link">Skip to main content</a>
-<header class="govuk-header"><div class="govuk-header__container govuk-width-container">
-<span class="govuk-header__link govuk-header__service-name">Demo sign-in</span></div></header>
+<header class="govuk-generic-header">
+<div class="govuk-generic-header__container govuk-width-container">
+<div class="govuk-generic-header__logo"><span class="govuk-generic-header__homepage-link">
+Demo sign-in</span></div></div></header>
 <div class="govuk-width-container"><main class="govuk-main-wrapper" id="main-content">
 <div class="govuk-grid-row"><div class="govuk-grid-column-two-thirds">{body}</div></div>
 </main></div></body></html>"""
@@ -244,6 +246,9 @@ def build_provider(issuer: str) -> tuple[Starlette, ProviderState]:
             )
         code = secrets.token_urlsafe(32)
         with state.lock:
+            now = time.time()
+            for stale in [c for c, g in state.codes.items() if g.expires < now]:
+                del state.codes[stale]
             state.codes[code] = _Grant(
                 client_id=params["client_id"],
                 redirect_uri=params["redirect_uri"],
@@ -263,10 +268,12 @@ def build_provider(issuer: str) -> tuple[Starlette, ProviderState]:
         header = request.headers.get("authorization", "")
         if header.lower().startswith("basic "):
             try:
-                decoded = base64.b64decode(header[6:]).decode()
+                decoded = base64.b64decode(header[6:], validate=True).decode()
             except ValueError:
                 return _token_error("invalid_client", 401)
-            client_id, _, secret = decoded.partition(":")
+            # RFC 6749 §2.3.1: both halves are form-encoded before they are joined.
+            encoded_id, _, encoded_secret = decoded.partition(":")
+            client_id, secret = unquote_plus(encoded_id), unquote_plus(encoded_secret)
         client = state.clients.get(client_id)
         if client is None or not hmac.compare_digest(
             secret.encode(), client.client_secret.encode()
