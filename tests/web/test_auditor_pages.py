@@ -231,10 +231,8 @@ def test_how_to_verify_shows_commands_the_sharewell_tool_accepts(world) -> None:
 
 def test_an_auditor_sees_every_checkpoint_newest_first(world, auditor) -> None:  # type: ignore[no-untyped-def]
     html = page(auditor, "/staff/checkpoints")
-    rows = re.findall(
-        r'<tr class="govuk-table__row">\s*<td class="govuk-table__cell">([\d,]+)</td>', html
-    )
-    assert [int(r.replace(",", "")) for r in rows] == sorted(world.sizes, reverse=True)
+    rows = re.findall(r'id="checkpoint-(\d+)"', html)
+    assert [int(r) for r in rows] == sorted(world.sizes, reverse=True)
     for size in world.sizes:
         assert root_of(world, size) in html
     assert WITNESS.name in html
@@ -408,7 +406,9 @@ def test_a_running_verification_shows_its_progress_and_refreshes_itself(
 ) -> None:  # type: ignore[no-untyped-def]
     location = start(auditor)
     running = page(auditor, location)
-    assert '<meta http-equiv="refresh" content="2">' in running
+    # Reloads itself without JavaScript; with it, the script updates the page in place.
+    assert '<noscript><meta http-equiv="refresh" content="2"></noscript>' in running
+    assert '<script type="module" src="/static/verification.js"></script>' in running
     assert "<progress" in running
     with db.transaction(world.engine) as session:
         total = ledger.sequenced_size(session)
@@ -417,6 +417,7 @@ def test_a_running_verification_shows_its_progress_and_refreshes_itself(
     assert "Stop updating this page" in running
     still = page(auditor, f"{location}?updates=off")
     assert "http-equiv" not in still
+    assert "verification.js" not in still
     assert "0 of" in still
 
     # One at a time: asking again shows the running one.
@@ -624,7 +625,7 @@ def test_a_record_and_a_checkpoint_verify_with_the_commands_the_page_shows(
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
 def test_an_auditor_verifies_the_log_in_a_real_browser(
-    browser: Browser, live_auditor_url: str, world: World, javascript: bool
+    browser: Browser, live_auditor_url: str, world: World, held: Held, javascript: bool
 ) -> None:
     run = "js" if javascript else "no-js"
     # bypass_csp lets axe be injected; the pages themselves run under the real CSP elsewhere.
@@ -671,8 +672,18 @@ def test_an_auditor_verifies_the_log_in_a_real_browser(
     page.goto(base + "/staff/verifications")
     check_page_in_browser(page, "auditor-verifications", javascript)
     page.get_by_role("button", name="Verify the whole log").click()
-    # Without JavaScript the page's meta refresh reloads it until the verification is done.
+    assert page.locator("h1").inner_text() == "Verifying the log"  # held until released
+    expect(page.locator("#status")).to_contain_text(f"0 of {newer} entries checked (0%)")
+    check_page_in_browser(page, "auditor-verification-running", javascript)
+    reloads: list[str] = []
+    page.on("framenavigated", lambda frame: reloads.append(frame.url))
+    held.release.set()
+    # Without JavaScript the page's meta refresh reloads it until the verification is done;
+    # with it, verification.js updates it in place.
     expect(page.locator("h1")).to_have_text("The log is intact", timeout=30_000)
+    expect(page).to_have_title(re.compile("^The log is intact"))
+    expect(page.locator("#updates")).to_have_count(0)
+    assert bool(reloads) is not javascript  # reloaded without JavaScript, updated in place with
     expect(page.locator("#entries")).to_contain_text(f"{newer} of {newer}")
     check_page_in_browser(page, "auditor-verification", javascript)
 
