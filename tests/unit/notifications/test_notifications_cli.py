@@ -6,11 +6,13 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 from sqlalchemy import func, select
 
 from sharewell import db
 from sharewell.cli import run
 from sharewell.consent import services as consent
+from sharewell.notifications import cli as notifications_cli
 from sharewell.notifications import services as notifications
 from sharewell.notifications.models import OutboxMessage
 from sharewell.register.catalogue import load_catalogue
@@ -24,7 +26,8 @@ def queued(tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setenv("SHAREWELL_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("SHAREWELL_DATABASE_URL", database_url)
     monkeypatch.delenv("SHAREWELL_NOTIFY_API_KEY", raising=False)
-    monkeypatch.setenv("COLUMNS", "200")
+    # Rich reads COLUMNS once, when the console is made: give the command a wide one.
+    monkeypatch.setattr(notifications_cli, "console", Console(width=200, soft_wrap=True))
     engine = db.make_engine(database_url)
     db.upgrade(engine)
     with db.transaction(engine) as session:
