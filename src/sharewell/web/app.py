@@ -29,6 +29,7 @@ from sharewell.ledger.sequencer import DEFAULT_INTERVAL_SECONDS, Sequencer
 from sharewell.notifications import views as notifications_views
 from sharewell.register import admin_views as register_admin_views
 from sharewell.register import api as register_api
+from sharewell.register import dpo_views
 from sharewell.register import views as register_views
 from sharewell.trail import views as trail_views
 from sharewell.web.access import public
@@ -134,6 +135,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.include_router(broker_client_views.router)
     app.include_router(citizen_views.router)
     app.include_router(trail_views.router)
+    app.include_router(dpo_views.router)
     app.include_router(notifications_views.router)
     app.include_router(ledger_views.router)
 
