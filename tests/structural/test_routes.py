@@ -10,7 +10,7 @@ from starlette.routing import BaseRoute
 
 from sharewell.broker.client_auth import signed_client
 from sharewell.web.access import public
-from sharewell.web.sessions import signed_in_citizen, signed_in_staff
+from sharewell.web.sessions import csrf_protected, signed_in_citizen, signed_in_staff
 
 # Access markers: issue by issue the portals add theirs (citizen, staff roles, API clients).
 ACCESS_MARKERS = {public, signed_client, signed_in_citizen, signed_in_staff}
@@ -49,3 +49,15 @@ def test_every_route_declares_its_access(client: TestClient) -> None:
 def test_openapi_document_is_served(client: TestClient) -> None:
     document = client.get("/api/v1/openapi.json").json()
     assert "/api/v1/register/agreements" in document["paths"]
+
+
+def test_every_form_post_checks_the_csrf_token(client: TestClient) -> None:
+    """Browser forms post to the pages; machine clients sign their requests under /api/."""
+    posts = [
+        r
+        for r in api_routes(client.app.routes)  # type: ignore[attr-defined]
+        if "POST" in r.methods and not r.path.startswith("/api/")
+    ]
+    assert len(posts) > 10
+    unprotected = [r.path for r in posts if csrf_protected not in _calls(r)]
+    assert unprotected == [], f"form posts without a CSRF check: {unprotected}"
