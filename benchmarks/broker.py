@@ -194,9 +194,7 @@ def _load(
 
 
 @contextmanager
-def served(
-    home: Path, database_url: str, extra_env: dict[str, str] | None = None
-) -> Iterator[str]:
+def served(home: Path, database_url: str, extra_env: dict[str, str] | None = None) -> Iterator[str]:
     """``sharewell``'s ASGI app under uvicorn in a process of its own (access log off, as
     behind a proxy that logs), on a free loopback port."""
     with socket.socket() as probe:
