@@ -8,7 +8,6 @@ a decision says only which person of the request it was, by position.
 from __future__ import annotations
 
 import datetime as dt
-import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from sharewell.broker.errors import BrokerRequestNotFound
 from sharewell.broker.models import BrokerDecision, BrokerRequest
+from sharewell.paging import Paged
 
 DEFAULT_PER_PAGE = 25
 
@@ -68,26 +68,11 @@ class DecisionRecord:
         return f"Person {self.position + 1} of {self.request.subject_count}"
 
 
-@dataclass(frozen=True)
-class DecisionPage:
+@dataclass(frozen=True, kw_only=True)
+class DecisionPage(Paged):
     """One page of decisions, newest first, and where it sits among them all."""
 
     decisions: tuple[DecisionRecord, ...]
-    page: int
-    per_page: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.per_page))
-
-    @property
-    def first_shown(self) -> int:
-        return 0 if not self.decisions else (self.page - 1) * self.per_page + 1
-
-    @property
-    def last_shown(self) -> int:
-        return (self.page - 1) * self.per_page + len(self.decisions)
 
 
 @dataclass(frozen=True)
@@ -137,7 +122,7 @@ def _page_of(
         if request.id not in requests:
             requests[request.id] = _request_record(request)
         decisions.append(_decision_record(requests[request.id], decision))
-    return DecisionPage(tuple(decisions), page=page, per_page=per_page, total=total)
+    return DecisionPage(decisions=tuple(decisions), page=page, per_page=per_page, total=total)
 
 
 def _decisions_of(organisation_id: str) -> Select[BrokerDecision, BrokerRequest]:

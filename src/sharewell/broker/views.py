@@ -21,7 +21,7 @@ from sharewell.register import services as register
 from sharewell.register.vocabulary import PURPOSE_TITLES, AgreementStatus
 from sharewell.web.deps import get_session
 from sharewell.web.sessions import csrf_protected, staff_with_role
-from sharewell.web.templating import render
+from sharewell.web.templating import pagination, render
 
 router = APIRouter(default_response_class=HTMLResponse)
 SessionDep = Annotated[Session, Depends(get_session)]
@@ -159,27 +159,6 @@ def _form_errors(invalid: ValidationError) -> dict[str, str]:
 DECISIONS_TITLE = "Your organisation's decisions"
 REQUEST_TITLE = "Decisions on one request"
 Page = Annotated[int, Query(ge=1, le=1_000_000)]
-
-
-def pagination(page: queries.DecisionPage, path: str) -> dict[str, Any] | None:
-    """The GOV.UK pagination component's parameters: the first, last and nearby pages."""
-    if page.pages == 1:
-        return None
-    shown = sorted(
-        {1, page.pages, *range(max(1, page.page - 1), min(page.pages, page.page + 1) + 1)}
-    )
-    items: list[dict[str, Any]] = []
-    for number in shown:
-        if items and number > items[-1].get("number", 0) + 1:
-            items.append({"ellipsis": True})
-        items.append(
-            {"number": number, "href": f"{path}?page={number}", "current": number == page.page}
-        )
-    return {
-        "items": items,
-        "previous": {"href": f"{path}?page={page.page - 1}"} if page.page > 1 else None,
-        "next": {"href": f"{path}?page={page.page + 1}"} if page.page < page.pages else None,
-    }
 
 
 def _check_page_exists(page: queries.DecisionPage) -> None:

@@ -108,15 +108,12 @@ def prove_inclusion(
         latest = ledger.latest_checkpoint(session)
         tree_size = size if size is not None else (latest.size if latest else 0)
         stored = ledger.checkpoint_at(session, tree_size)
-        data = ledger.get_entry(session, index)
-        bundle = {
-            "index": index,
-            "size": tree_size,
-            "entry": b64(data),
-            "proof": [b64(h) for h in ledger.inclusion_proof(session, index, tree_size)],
-            "checkpoint": ledger.checkpoint_with_cosignatures(session, stored) if stored else None,
-            "public_key": load_signer(load_settings()).vkey,
-        }
+        if stored is None:
+            raise LedgerError(
+                f"There is no signed checkpoint of size {tree_size}.",
+                hint="Run `sharewell ledger integrate`, or give the size of a checkpoint.",
+            )
+        bundle = ledger.inclusion_bundle(session, index, stored, load_signer(load_settings()).vkey)
     typer.echo(json.dumps(bundle, indent=2))
 
 

@@ -7,7 +7,6 @@ or a bad signature shows up as a failed check rather than as a page that looks f
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -20,6 +19,7 @@ from sharewell.ledger.checkpoint import SignedCheckpoint
 from sharewell.ledger.errors import LedgerError
 from sharewell.ledger.models import LedgerCheckpoint, LedgerCosignature
 from sharewell.ledger.note import Verifier
+from sharewell.paging import Paged
 
 PER_PAGE = 25
 
@@ -30,26 +30,11 @@ class CheckpointRow:
     witnesses: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class CheckpointPage:
+@dataclass(frozen=True, kw_only=True)
+class CheckpointPage(Paged):
     """One page of signed checkpoints, newest (largest) first."""
 
     rows: tuple[CheckpointRow, ...]
-    page: int
-    per_page: int
-    total: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.per_page))
-
-    @property
-    def first_shown(self) -> int:
-        return 0 if not self.rows else (self.page - 1) * self.per_page + 1
-
-    @property
-    def last_shown(self) -> int:
-        return (self.page - 1) * self.per_page + len(self.rows)
 
 
 def witnesses_of(session: Session, sizes: Sequence[int]) -> dict[int, tuple[str, ...]]:

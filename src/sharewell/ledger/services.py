@@ -7,11 +7,12 @@ hashes new entries into the tree and signs a checkpoint covering them.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import Table, TextClause, bindparam, insert, select, text, update
 from sqlalchemy.exc import OperationalError
@@ -434,3 +435,22 @@ def entries_at(session: Session, indices: Sequence[int]) -> dict[int, bytes]:
         )
         found.update((index, data) for index, data in rows)
     return found
+
+
+def inclusion_bundle(
+    session: Session, index: int, checkpoint: LedgerCheckpoint, public_key: str
+) -> dict[str, Any]:
+    """The entry, its inclusion proof up to a signed checkpoint, that checkpoint and the log's
+    key: what `sharewell verify inclusion` (or any RFC 9162 verifier) checks offline."""
+    data = get_entry(session, index)
+    return {
+        "index": index,
+        "size": checkpoint.size,
+        "entry": base64.b64encode(data).decode(),
+        "leaf_hash": base64.b64encode(merkle.leaf_hash(data)).decode(),
+        "proof": [
+            base64.b64encode(h).decode() for h in inclusion_proof(session, index, checkpoint.size)
+        ],
+        "checkpoint": checkpoint_with_cosignatures(session, checkpoint),
+        "public_key": public_key,
+    }

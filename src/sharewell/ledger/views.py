@@ -22,7 +22,7 @@ from sharewell.ledger.verification import Verifications, registry, trusted_verif
 from sharewell.web.access import public
 from sharewell.web.deps import get_session
 from sharewell.web.sessions import csrf_protected, staff_with_role
-from sharewell.web.templating import render
+from sharewell.web.templating import pagination, render
 
 router = APIRouter(default_response_class=HTMLResponse)
 SessionDep = Annotated[Session, Depends(get_session)]
@@ -114,27 +114,6 @@ def how_to_verify(request: Request) -> Response:
 # --------------------------------------------------------------------------- checkpoints
 
 
-def _pagination(page: history.CheckpointPage, path: str) -> dict[str, Any] | None:
-    """The GOV.UK pagination component's parameters: the first, last and nearby pages."""
-    if page.pages == 1:
-        return None
-    shown = sorted(
-        {1, page.pages, *range(max(1, page.page - 1), min(page.pages, page.page + 1) + 1)}
-    )
-    items: list[dict[str, Any]] = []
-    for number in shown:
-        if items and number > items[-1].get("number", 0) + 1:
-            items.append({"ellipsis": True})
-        items.append(
-            {"number": number, "href": f"{path}?page={number}", "current": number == page.page}
-        )
-    return {
-        "items": items,
-        "previous": {"href": f"{path}?page={page.page - 1}"} if page.page > 1 else None,
-        "next": {"href": f"{path}?page={page.page + 1}"} if page.page < page.pages else None,
-    }
-
-
 @router.get("/staff/checkpoints")
 def checkpoints(request: Request, session: SessionDep, staff: Auditor, page: Page = 1) -> Response:
     found = history.checkpoint_page(session, page)
@@ -152,7 +131,7 @@ def checkpoints(request: Request, session: SessionDep, staff: Auditor, page: Pag
             "found": found,
             "latest_size": _latest_size(session),
             "rows": [_checkpoint_view(r.checkpoint, r.witnesses) for r in found.rows],
-            "pagination": _pagination(found, "/staff/checkpoints"),
+            "pagination": pagination(found, "/staff/checkpoints"),
         },
     )
 

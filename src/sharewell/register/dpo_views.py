@@ -6,6 +6,7 @@ validated services, so the rules are the same as on the command line."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Path, Query, Request
@@ -16,7 +17,6 @@ from sharewell.accounts.services import StaffIdentity
 from sharewell.broker import reports as broker_reports
 from sharewell.consent import reports as consent_reports
 from sharewell.errors import Conflict, InvalidInput, NotFound
-from sharewell.ledger import services as ledger
 from sharewell.register import services as register
 from sharewell.register.errors import AgreementNotFound
 from sharewell.register.models import Agreement
@@ -58,8 +58,8 @@ def _own_agreement(session: Session, staff: StaffIdentity, agreement_id: str) ->
     return agreement
 
 
-def _party_agreements(session: Session, organisation: str) -> list[Agreement]:
-    return [a for a in register.list_agreements(session) if _is_party(a, organisation)]
+def _party_agreements(session: Session, organisation: str) -> Sequence[Agreement]:
+    return register.agreements_of_party(session, organisation)
 
 
 @router.get("/staff/agreements")
@@ -318,7 +318,7 @@ def _change(
     found = _own_agreement(session, staff, agreement_id)
     actor = register.get_staff_user_by_id(session, staff.id)
     try:
-        register.change_status(
+        changed = register.change_status(
             session,
             agreement_id,
             AgreementStatus(to),
@@ -327,7 +327,7 @@ def _change(
         )
     except (InvalidInput, Conflict) as refused:  # checked before anything is written
         return _agreement_page(request, session, staff, found, error=refused)
-    entry = ledger.sequenced_size(session) - 1  # the status change's own entry, just appended
+    entry = changed.events[-1].ledger_index
     return RedirectResponse(
         f"/staff/agreements/{found.id}?changed={to}&entry={entry}", status_code=303
     )

@@ -302,3 +302,5 @@ class AgreementStatusEvent(Base):
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
     reason: Mapped[str] = mapped_column(Text, default="")
     at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    # The public entry recording the change (None for changes made before migration 0010).
+    ledger_index: Mapped[int | None] = mapped_column(BigInteger)

@@ -632,6 +632,20 @@ def list_agreements(session: Session) -> Sequence[Agreement]:
     return session.scalars(select(Agreement).order_by(Agreement.id)).all()
 
 
+def agreements_of_party(session: Session, organisation_id: str) -> Sequence[Agreement]:
+    """The agreements an organisation discloses or receives under, in any status, with their
+    recipients loaded (one query each, not one per agreement)."""
+    receives = select(AgreementRecipient.agreement_id).where(
+        AgreementRecipient.organisation_id == organisation_id
+    )
+    return session.scalars(
+        select(Agreement)
+        .where((Agreement.discloser_id == organisation_id) | Agreement.id.in_(receives))
+        .options(selectinload(Agreement.recipients))
+        .order_by(Agreement.id)
+    ).all()
+
+
 def list_gateways(session: Session) -> Sequence[Gateway]:
     return session.scalars(select(Gateway).order_by(Gateway.id)).all()
 
@@ -919,13 +933,17 @@ def change_status(
         _check_can_activate(agreement, today)
     with session.begin_nested():
         agreement.status = to.value
+        index = _record_on_ledger(
+            session, agreement, current, to, actor.organisation_id, actor.role, reason
+        )
         agreement.events.append(
             AgreementStatusEvent(
-                from_status=current.value, to_status=to.value, actor_id=actor.id, reason=reason
+                from_status=current.value,
+                to_status=to.value,
+                actor_id=actor.id,
+                reason=reason,
+                ledger_index=index,
             )
-        )
-        _record_on_ledger(
-            session, agreement, current, to, actor.organisation_id, actor.role, reason
         )
         session.flush()
     return agreement
@@ -939,9 +957,10 @@ def _record_on_ledger(
     organisation: str,
     role: str,
     reason: str,
-) -> None:
-    """Every change of an agreement's status is a public ledger entry (no staff names)."""
-    ledger.append(
+) -> int:
+    """Every change of an agreement's status is a public ledger entry (no staff names);
+    returns its index."""
+    (index,) = ledger.append(
         session,
         [
             encode_entry(
@@ -964,6 +983,7 @@ def _record_on_ledger(
             )
         ],
     )
+    return index
 
 
 def _check_can_activate(agreement: Agreement, today: dt.date) -> None:
@@ -997,22 +1017,24 @@ def expire_lapsed(session: Session, *, today: dt.date | None = None) -> list[str
     ).all()
     with session.begin_nested():
         for agreement in lapsed:
-            agreement.events.append(
-                AgreementStatusEvent(
-                    from_status=agreement.status,
-                    to_status=AgreementStatus.EXPIRED.value,
-                    actor_id=None,
-                    reason=f"its end date, {agreement.valid_until}, has passed",
-                )
-            )
-            _record_on_ledger(
+            reason = f"its end date, {agreement.valid_until}, has passed"
+            index = _record_on_ledger(
                 session,
                 agreement,
                 AgreementStatus(agreement.status),
                 AgreementStatus.EXPIRED,
                 "sharewell",
                 "system",
-                f"its end date, {agreement.valid_until}, has passed",
+                reason,
+            )
+            agreement.events.append(
+                AgreementStatusEvent(
+                    from_status=agreement.status,
+                    to_status=AgreementStatus.EXPIRED.value,
+                    actor_id=None,
+                    reason=reason,
+                    ledger_index=index,
+                )
             )
             agreement.status = AgreementStatus.EXPIRED.value
         session.flush()

@@ -291,19 +291,7 @@ def proof_bundle(session: Session, subject_id: str, index: int, public_key: str)
     stored = ledger.latest_checkpoint(session)
     if stored is None or index >= stored.size:
         raise EntryNotYetCheckpointed(index)
-    data = ledger.get_entry(session, index)
-    return {
-        "index": index,
-        "size": stored.size,
-        "entry": base64.b64encode(data).decode(),
-        "leaf_hash": base64.b64encode(merkle.leaf_hash(data)).decode(),
-        "proof": [
-            base64.b64encode(h).decode()
-            for h in ledger.inclusion_proof(session, index, stored.size)
-        ],
-        "checkpoint": ledger.checkpoint_with_cosignatures(session, stored),
-        "public_key": public_key,
-    }
+    return ledger.inclusion_bundle(session, index, stored, public_key)
 
 
 class EntryNotYetCheckpointed(NotFound):

@@ -14,6 +14,7 @@ from sharewell.config import Settings
 from sharewell.consent.vocabulary import ConsentStatus
 from sharewell.ledger.keys import load_signer
 from sharewell.ledger.note import Signer
+from sharewell.paging import Paged
 from sharewell.trail import choices as citizen_choices
 from sharewell.trail import services as trail
 from sharewell.trail.choices import ChoiceUnavailable
@@ -22,7 +23,7 @@ from sharewell.trail.wording import OUTCOME_TAGS
 from sharewell.web.access import public
 from sharewell.web.deps import get_session
 from sharewell.web.sessions import SignedInCitizen, citizen_if_signed_in, csrf_protected
-from sharewell.web.templating import render
+from sharewell.web.templating import pagination, render
 
 router = APIRouter(default_response_class=HTMLResponse)
 SessionDep = Annotated[Session, Depends(get_session)]
@@ -54,18 +55,18 @@ def your_data(
 ) -> Response:
     filters = TrailFilters(_chosen(organisation), _chosen(purpose), _chosen(outcome))
     found = trail.trail_for(session, citizen.subject_id, filters)
-    pages = max(1, -(-len(found.entries) // PAGE_SIZE))
-    page = min(page, pages)
-    shown = found.entries[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
-    query = "&".join(
-        f"{name}={value}"
+    paged = Paged(page=page, per_page=PAGE_SIZE, total=len(found.entries))
+    if page > paged.pages:
+        paged = Paged(page=paged.pages, per_page=PAGE_SIZE, total=len(found.entries))
+    chosen = {
+        name: value
         for name, value in (
             ("organisation", filters.organisation),
             ("purpose", filters.purpose),
             ("outcome", filters.outcome),
         )
         if value
-    )
+    }
     return render(
         request,
         "citizen/your_data.html",
@@ -73,12 +74,10 @@ def your_data(
             "title": "Your data",
             "citizen": citizen,
             "trail": found,
-            "entries": shown,
+            "entries": found.entries[paged.offset : paged.offset + PAGE_SIZE],
             "filters": filters,
             "filtered": filters != TrailFilters(),
-            "page": page,
-            "pages": pages,
-            "query": query,
+            "pagination": pagination(paged, "/your-data", chosen),
             "outcome_tags": OUTCOME_TAGS,
         },
         status_code=200,

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import Request, Response
 from fastapi.templating import Jinja2Templates
 from jinja2 import ChoiceLoader, Environment, PackageLoader, PrefixLoader, select_autoescape
 
+from sharewell.paging import Paged
 from sharewell.register.vocabulary import PURPOSE_TITLES, Purpose
 from sharewell.web.sessions import csrf_token
 
@@ -34,6 +37,32 @@ def humanise(value: str) -> str:
     """`use_power` → `Use power`, for vocabulary shown to people."""
     text = value.replace("_", " ").replace("-", " ")
     return text[:1].upper() + text[1:]
+
+
+def pagination(
+    paged: Paged, path: str, params: Mapping[str, str] | None = None
+) -> dict[str, Any] | None:
+    """The GOV.UK pagination component's parameters: the first, last and nearby pages, each
+    link keeping the page's other query parameters (its filters)."""
+    if paged.pages == 1:
+        return None
+
+    def href(number: int) -> str:
+        return f"{path}?{urlencode({**(params or {}), 'page': number})}"
+
+    shown = sorted(
+        {1, paged.pages, *range(max(1, paged.page - 1), min(paged.pages, paged.page + 1) + 1)}
+    )
+    items: list[dict[str, Any]] = []
+    for number in shown:
+        if items and number > items[-1].get("number", 0) + 1:
+            items.append({"ellipsis": True})
+        items.append({"number": number, "href": href(number), "current": number == paged.page})
+    return {
+        "items": items,
+        "previous": {"href": href(paged.page - 1)} if paged.page > 1 else None,
+        "next": {"href": href(paged.page + 1)} if paged.page < paged.pages else None,
+    }
 
 
 def render(
