@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlsplit
 
@@ -15,7 +16,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from playwright.sync_api import Page
 
-from factories.serving import served
+from factories.serving import free_port, served
 from sharewell.config import DEMO_OIDC_CLIENT_ID, DEMO_OIDC_CLIENT_SECRET, OidcSettings
 from sharewell.demo.oidc_provider import ProviderState, build_provider
 
@@ -53,25 +54,15 @@ def oidc_provider() -> Iterator[LocalProvider]:
         yield provider
 
 
-class served_provider:  # noqa: N801 - used like a function
+@contextmanager
+def served_provider() -> Iterator[LocalProvider]:
     """The provider on a free loopback port for as long as the with-block lasts."""
-
-    def __enter__(self) -> LocalProvider:
-        # The issuer must be known before the port is: bind first, then build.
-        import socket
-
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            port = probe.getsockname()[1]
-        app, state = build_provider(f"http://127.0.0.1:{port}")
-        self._serving = served(app, port=port)
-        url = self._serving.__enter__()
+    port = free_port()  # the issuer must be known before the provider is built
+    app, state = build_provider(f"http://127.0.0.1:{port}")
+    with served(app, port=port) as url:
         provider = LocalProvider(url=url, state=state, redirect_uris=[])
         provider.allow(TEST_APP)
-        return provider
-
-    def __exit__(self, *exc: object) -> None:
-        self._serving.__exit__(*exc)
+        yield provider
 
 
 def provider_signs_in(

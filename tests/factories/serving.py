@@ -12,13 +12,19 @@ from typing import Any
 import uvicorn
 
 
+def free_port() -> int:
+    """A port on loopback nobody is listening on (for an app that must know its URL first)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
 @contextmanager
 def served(app: Any, *, port: int | None = None) -> Iterator[str]:
     """The app served by uvicorn in a thread (on ``port``, or a free one); yields its URL."""
     if port is None:
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            port = probe.getsockname()[1]
+        port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from factories.citizens import LocalProvider, served_provider
 from factories.databases import fresh_database, migrated_engine
+from factories.serving import served
 from sharewell import db
 from sharewell.config import Settings
 from sharewell.demo.cli import activate_demo_agreements, demo_register_text
@@ -91,23 +88,9 @@ def client(demo_app: FastAPI) -> Iterator[TestClient]:
 @pytest.fixture(scope="session")
 def live_url(demo_app: FastAPI) -> Iterator[str]:
     """The app on a real socket on loopback, for the browser (its residents can sign in)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(demo_app, host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("the test server did not start within 10 seconds")
-        time.sleep(0.05)
-    demo_sign_in_service(demo_app).allow(f"http://127.0.0.1:{port}")
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with served(demo_app) as url:
+        demo_sign_in_service(demo_app).allow(url)
+        yield url
 
 
 ARTIFACTS = Path(__file__).parents[2] / "test-artifacts"

@@ -34,20 +34,21 @@ SECURE_COOKIES_ENV = "SHAREWELL_SECURE_COOKIES"
 
 
 class SignInRequired(Unauthenticated):
-    """A staff page was asked for without a signed-in session: the browser is sent to sign in."""
+    """A page was asked for without a signed-in session: the browser is sent to ``location``
+    to sign in (staff by default)."""
 
-    location = "/staff/sign-in"
-
-    def __init__(self) -> None:
-        super().__init__("Sign in to use the staff pages.")
+    def __init__(
+        self, message: str = "Sign in to use the staff pages.", location: str = "/staff/sign-in"
+    ) -> None:
+        super().__init__(message)
+        self.location = location
 
 
 class CitizenSignInRequired(SignInRequired):
     """A citizen page was asked for without a signed-in citizen: off to sign in, and back."""
 
     def __init__(self, path: str) -> None:
-        Unauthenticated.__init__(self, "Sign in to see your data.")
-        self.location = "/sign-in?" + urlencode({"next": path})
+        super().__init__("Sign in to see your data.", "/sign-in?" + urlencode({"next": path}))
 
 
 class CsrfTokenInvalid(PermissionDenied):
