@@ -9,18 +9,16 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy.orm import Session
 
 from sharewell.accounts import citizens, oidc
 from sharewell.config import Settings
 from sharewell.errors import Busy, SharewellError
 from sharewell.web.access import public
-from sharewell.web.deps import get_session
+from sharewell.web.deps import SessionDep
 from sharewell.web.sessions import SignedInCitizen, begin_citizen_session, csrf_protected
 from sharewell.web.templating import render
 
 router = APIRouter(default_response_class=HTMLResponse)
-SessionDep = Annotated[Session, Depends(get_session)]
 PENDING_SECONDS = 600  # from leaving for the provider to coming back
 HOME = "/your-data"
 NextPath = Annotated[str | None, Query(alias="next", max_length=500)]

@@ -8,12 +8,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy.orm import Session
 
 from sharewell.accounts import services as accounts
 from sharewell.accounts.errors import CodeRefused, SignInFailed
 from sharewell.web.access import public
-from sharewell.web.deps import get_session
+from sharewell.web.deps import SessionDep
 from sharewell.web.sessions import (
     SignedInStaff,
     begin_staff_session,
@@ -22,7 +21,6 @@ from sharewell.web.sessions import (
 from sharewell.web.templating import render
 
 router = APIRouter(default_response_class=HTMLResponse)
-SessionDep = Annotated[Session, Depends(get_session)]
 PENDING_SECONDS = 300  # between the password and the code
 
 

@@ -11,18 +11,16 @@ import json
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Request
+from fastapi import APIRouter, Header, Request
 from fastapi.responses import StreamingResponse
-from sqlalchemy.orm import Session
 
 from sharewell.broker import services as broker
 from sharewell.broker.client_auth import SignedClient
 from sharewell.broker.errors import BatchTooLargeForOneAnswer
 from sharewell.broker.schemas import DecisionRequest, DecisionSummary
-from sharewell.web.deps import get_session
+from sharewell.web.deps import SessionDep
 
 router = APIRouter()
-SessionDep = Annotated[Session, Depends(get_session)]
 
 
 def _requester(client: SignedClient) -> broker.Requester:
@@ -43,11 +41,8 @@ def decide(
     """
     if len(body.subjects) > broker.BATCH_CHUNK:
         raise BatchTooLargeForOneAnswer(len(body.subjects), broker.BATCH_CHUNK)
-    summary = broker.decide(session, _requester(client), body, idempotency_key=idempotency_key)
-    # Acknowledge only what is durable: commit the decisions and their ledger entries now,
-    # before the response exists.
-    session.commit()
-    return summary
+    # The unit of work commits the decisions and their ledger entries before the answer is sent.
+    return broker.decide(session, _requester(client), body, idempotency_key=idempotency_key)
 
 
 @router.post("/api/v1/decisions/stream")
@@ -56,7 +51,6 @@ def decide_stream(
 ) -> StreamingResponse:
     """A campaign's large batch: one JSON decision per line (NDJSON), streamed as each chunk
     of 1,000 commits to the ledger. The signature's nonce is spent before the first line."""
-    session.commit()
     requester = _requester(client)
     engine = request.app.state.engine
 

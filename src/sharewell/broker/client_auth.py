@@ -72,7 +72,7 @@ from sharewell.broker.models import (
     ApiClientStatus,
 )
 from sharewell.register import services as register
-from sharewell.web.deps import get_session
+from sharewell.web.deps import SessionDep
 
 ALGORITHM = "ed25519"
 DEFAULT_WINDOW = dt.timedelta(seconds=300)
@@ -534,12 +534,12 @@ async def _raw_body(request: Request) -> bytes:
 def signed_client(
     request: Request,
     body: Annotated[bytes, Depends(_raw_body)],
-    session: Annotated[Session, Depends(get_session)],
+    session: SessionDep,
 ) -> ApiClient:
     """The API client that signed this request; also the route's access declaration.
 
     Declare it on every route machine clients call (``client: SignedClient``). It shares the
-    request's session (``get_session``), so the nonce is spent when the route's work commits.
+    request's unit of work (``SessionDep``), so the nonce is spent when the route's work commits.
     The window is ``app.state.client_signature_window`` when set, else ±300 seconds.
     """
     raw_path = request.scope.get("raw_path") or request.url.path.encode("ascii")

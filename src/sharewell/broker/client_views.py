@@ -16,12 +16,11 @@ from sharewell.accounts.services import StaffIdentity
 from sharewell.broker import client_auth
 from sharewell.broker.errors import ApiClientInputInvalid, ApiClientKeyTaken, ApiClientNotFound
 from sharewell.broker.models import ApiClient
-from sharewell.web.deps import get_session
+from sharewell.web.deps import SessionDep
 from sharewell.web.sessions import csrf_protected, staff_with_role
 from sharewell.web.templating import render
 
 router = APIRouter(default_response_class=HTMLResponse)
-SessionDep = Annotated[Session, Depends(get_session)]
 Admin = Annotated[StaffIdentity, Depends(staff_with_role(["admin"]))]
 # A PEM Ed25519 public key is 113 characters; this leaves room for whitespace and comments.
 PUBLIC_KEY_MAX_LENGTH = 5_000
@@ -135,7 +134,6 @@ def register_client(
             "never reused: make a new key pair for this system"
         )
         return _new_client_form(request, staff, values=values, errors=errors)
-    session.commit()
     return RedirectResponse(f"/staff/api-clients/{client.key_id}?done=registered", status_code=303)
 
 
@@ -179,5 +177,4 @@ def revoke_confirmation(
 def revoke(request: Request, session: SessionDep, staff: Admin, key_id: str) -> Response:
     client = _own_client(session, staff, key_id)
     client_auth.revoke_client(session, client.key_id)
-    session.commit()
     return RedirectResponse(f"/staff/api-clients/{client.key_id}?done=revoked", status_code=303)

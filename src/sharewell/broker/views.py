@@ -19,12 +19,11 @@ from sharewell.broker.schemas import DecisionRequest
 from sharewell.errors import NotFound
 from sharewell.register import services as register
 from sharewell.register.vocabulary import PURPOSE_TITLES, AgreementStatus
-from sharewell.web.deps import get_session
+from sharewell.web.deps import SessionDep
 from sharewell.web.sessions import csrf_protected, staff_with_role
 from sharewell.web.templating import pagination, render
 
 router = APIRouter(default_response_class=HTMLResponse)
-SessionDep = Annotated[Session, Depends(get_session)]
 Officer = Annotated[StaffIdentity, Depends(staff_with_role(["officer"]))]
 FORM_TITLE = "Ask for information about a person"
 OUTCOME_TAGS = {
@@ -121,7 +120,6 @@ def make_request(
         body,
         idempotency_key=f"staff-{staff.id}-{idempotency_key}" if idempotency_key else None,
     )
-    session.commit()  # on the ledger before the officer sees it
     return render(
         request,
         "staff/decision.html",

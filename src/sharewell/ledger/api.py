@@ -20,10 +20,9 @@ from sharewell.ledger.keys import load_witnesses
 from sharewell.ledger.merkle import leaf_hash
 from sharewell.ledger.note import b64encode as b64
 from sharewell.web.access import public
-from sharewell.web.deps import get_session
+from sharewell.web.deps import SessionDep
 
 router = APIRouter(dependencies=[Depends(public)])
-SessionDep = Annotated[Session, Depends(get_session)]
 IMMUTABLE = "public, max-age=31536000, immutable"
 
 

@@ -20,12 +20,11 @@ from sharewell.ledger.models import LedgerCheckpoint
 from sharewell.ledger.note import b64encode as b64
 from sharewell.ledger.verification import Verifications, registry, trusted_verifiers
 from sharewell.web.access import public
-from sharewell.web.deps import get_session
+from sharewell.web.deps import SessionDep
 from sharewell.web.sessions import csrf_protected, staff_with_role
 from sharewell.web.templating import pagination, render
 
 router = APIRouter(default_response_class=HTMLResponse)
-SessionDep = Annotated[Session, Depends(get_session)]
 Auditor = Annotated[StaffIdentity, Depends(staff_with_role(["auditor"]))]
 Page = Annotated[int, Query(ge=1, le=1_000_000)]
 

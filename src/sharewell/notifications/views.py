@@ -15,12 +15,11 @@ from sqlalchemy.orm import Session
 
 from sharewell.notifications import services as notifications
 from sharewell.notifications.errors import EmailAddressInvalid
-from sharewell.web.deps import get_session
+from sharewell.web.deps import SessionDep
 from sharewell.web.sessions import SignedInCitizen, csrf_protected
 from sharewell.web.templating import render
 
 router = APIRouter(default_response_class=HTMLResponse)
-SessionDep = Annotated[Session, Depends(get_session)]
 PAGE = "/your-data/notifications"
 TITLE = "Updates by email"
 CHOICES = {"on", "off"}

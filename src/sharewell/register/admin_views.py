@@ -9,7 +9,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy.orm import Session
 
 from sharewell.accounts import administration
 from sharewell.accounts.services import StaffIdentity
@@ -17,12 +16,11 @@ from sharewell.register import services as register
 from sharewell.register.errors import StaffEmailTaken
 from sharewell.register.models import StaffUser
 from sharewell.register.vocabulary import Role
-from sharewell.web.deps import get_session
+from sharewell.web.deps import SessionDep
 from sharewell.web.sessions import csrf_protected, staff_with_role
 from sharewell.web.templating import render
 
 router = APIRouter(default_response_class=HTMLResponse)
-SessionDep = Annotated[Session, Depends(get_session)]
 Admin = Annotated[StaffIdentity, Depends(staff_with_role(["admin"]))]
 
 ROLE_DESCRIPTIONS = {
@@ -174,7 +172,6 @@ def add_user(
     except StaffEmailTaken:
         errors = {"email": "A member of staff already has this email address"}
         return _new_user_form(request, staff, values=values, errors=errors)
-    session.commit()
     return RedirectResponse(f"/staff/users/{user.id}?added=1", status_code=303)
 
 
@@ -202,7 +199,6 @@ def new_credentials(
 ) -> Response:
     member = register.get_staff_user_of(session, staff.organisation, staff_user_id)
     issued = administration.issue_credentials(session, member.email, now=dt.datetime.now(dt.UTC))
-    session.commit()  # the new password works before anyone reads it
     # Not a redirect: the password exists only in this response, never in a page to re-fetch.
     response = render(
         request,

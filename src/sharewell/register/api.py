@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy.orm import Session
 
 from sharewell.register import services
 from sharewell.register.schemas import (
@@ -18,10 +15,9 @@ from sharewell.register.schemas import (
     PublicRegister,
 )
 from sharewell.web.access import public
-from sharewell.web.deps import get_session
+from sharewell.web.deps import SessionDep
 
 router = APIRouter(dependencies=[Depends(public)])
-SessionDep = Annotated[Session, Depends(get_session)]
 
 
 @router.get("/api/v1/register/agreements", response_model=PublicRegister)

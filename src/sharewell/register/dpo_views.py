@@ -22,12 +22,11 @@ from sharewell.register.errors import AgreementNotFound
 from sharewell.register.models import Agreement
 from sharewell.register.schemas import AgreementDocument
 from sharewell.register.vocabulary import AgreementStatus
-from sharewell.web.deps import get_session
+from sharewell.web.deps import SessionDep
 from sharewell.web.sessions import csrf_protected, staff_with_role
 from sharewell.web.templating import render
 
 router = APIRouter(default_response_class=HTMLResponse)
-SessionDep = Annotated[Session, Depends(get_session)]
 Dpo = Annotated[StaffIdentity, Depends(staff_with_role(["dpo"]))]
 AgreementId = Annotated[str, Path(min_length=1, max_length=100, pattern=r"^[a-z0-9-]+$")]
 MAX_YAML = 200_000

@@ -8,16 +8,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from sharewell.register import services
 from sharewell.register.models import Agreement, BenefitAmount, BenefitRule
 from sharewell.register.vocabulary import AgreementStatus
 from sharewell.web.access import public
-from sharewell.web.deps import get_session
+from sharewell.web.deps import SessionDep
 
 router = APIRouter(dependencies=[Depends(public)], default_response_class=HTMLResponse)
-SessionDep = Annotated[Session, Depends(get_session)]
 
 STATUS_TAGS = {
     AgreementStatus.ACTIVE: {"text": "In force", "classes": "govuk-tag--green"},

@@ -21,12 +21,11 @@ from sharewell.trail.choices import ChoiceUnavailable
 from sharewell.trail.services import TrailFilters
 from sharewell.trail.wording import OUTCOME_TAGS
 from sharewell.web.access import public
-from sharewell.web.deps import get_session
+from sharewell.web.deps import SessionDep
 from sharewell.web.sessions import SignedInCitizen, citizen_if_signed_in, csrf_protected
 from sharewell.web.templating import pagination, render
 
 router = APIRouter(default_response_class=HTMLResponse)
-SessionDep = Annotated[Session, Depends(get_session)]
 EntryIndex = Annotated[int, Path(ge=0, le=2**62)]
 AgreementId = Annotated[str, Path(min_length=1, max_length=100, pattern=r"^[a-z0-9-]+$")]
 FilterValue = Annotated[str | None, Query(max_length=100)]

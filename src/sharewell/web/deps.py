@@ -1,14 +1,26 @@
-"""What views receive through ``Depends``: a database session per request."""
+"""What views receive through ``Depends``: the request's unit of work.
+
+The session commits once, when the view has returned and *before* the response is sent
+(``scope="function"``). FastAPI's default for a dependency with ``yield`` ends it after the
+response has gone, so a browser that followed a redirect could ask for the next page before
+the sign-in (or the decision) it was redirected from had committed, and be told it was not
+signed in. Every view and access dependency shares this one session (one dependency, one
+cache key), so nothing a request writes is left out of its commit.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Annotated
 
-from fastapi import Request
+from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 
-def get_session(request: Request) -> Iterator[Session]:
+def unit_of_work(request: Request) -> Iterator[Session]:
     """One transaction per request: committed when the view returns, rolled back if it raises."""
     with request.app.state.sessions() as session, session.begin():
         yield session
+
+
+SessionDep = Annotated[Session, Depends(unit_of_work, scope="function")]

@@ -26,7 +26,7 @@ from sharewell.accounts.citizens import CitizenIdentity
 from sharewell.accounts.services import SESSION_LIFETIME, StaffIdentity
 from sharewell.config import Settings
 from sharewell.errors import PermissionDenied, Unauthenticated
-from sharewell.web.deps import get_session
+from sharewell.web.deps import SessionDep
 
 COOKIE = "sharewell_session"
 CSRF_FIELD = "csrf_token"
@@ -119,9 +119,7 @@ def citizen_if_signed_in(request: Request, session: Session) -> CitizenIdentity 
     return citizens.signed_in(session, token, now=dt.datetime.now(dt.UTC))
 
 
-def signed_in_citizen(
-    request: Request, session: Annotated[Session, Depends(get_session)]
-) -> CitizenIdentity:
+def signed_in_citizen(request: Request, session: SessionDep) -> CitizenIdentity:
     """The citizen signed in on this browser; the access marker of citizen pages."""
     identity = citizen_if_signed_in(request, session)
     if identity is None:
@@ -139,9 +137,7 @@ def begin_staff_session(request: Request, token: str) -> None:
     request.session["csrf"] = secrets.token_urlsafe(32)
 
 
-def signed_in_staff(
-    request: Request, session: Annotated[Session, Depends(get_session)]
-) -> StaffIdentity:
+def signed_in_staff(request: Request, session: SessionDep) -> StaffIdentity:
     """The member of staff signed in on this browser; the access marker of staff pages."""
     token = request.session.get("staff")
     identity = (

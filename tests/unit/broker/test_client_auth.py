@@ -14,14 +14,14 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
 import httpx2
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.rsa import generate_private_key
-from fastapi import APIRouter, Depends, FastAPI
+from fastapi import APIRouter, FastAPI
 from fastapi.testclient import TestClient
 from http_message_signatures import ContentDigest, algorithms
 from sqlalchemy import Engine, select
@@ -50,7 +50,7 @@ from sharewell.broker.errors import (
 from sharewell.broker.models import ApiClientNonce
 from sharewell.errors import Conflict
 from sharewell.register.errors import OrganisationNotFound
-from sharewell.web.deps import get_session
+from sharewell.web.deps import SessionDep
 from sharewell.web.errors import install_error_handlers
 
 BASE = "http://testserver"
@@ -76,9 +76,7 @@ def other(client: SignedClient) -> dict[str, str]:
 
 
 @router.post("/api/v1/test/fails")
-def fails(
-    client: SignedClient, session: Annotated[Session, Depends(get_session)]
-) -> dict[str, str]:
+def fails(client: SignedClient, session: SessionDep) -> dict[str, str]:
     raise Conflict("The work failed after authentication.")
 
 
