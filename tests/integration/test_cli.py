@@ -75,6 +75,26 @@ def test_missing_file_is_a_clear_error(home: Path, capsys: pytest.CaptureFixture
     assert "/no/such/file.yaml does not exist" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("sharewell: " + "[" * 900 + "]" * 900 + "\n", "nests more than 64 levels deep"),
+        (agreement_yaml() + "discloser: southmere\n", "appears twice in one mapping (lines"),
+    ],
+)
+def test_yaml_too_deep_or_with_a_repeated_key_is_refused_clearly(
+    home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str, says: str
+) -> None:
+    assert run(["init"]) == 0
+    capsys.readouterr()
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(text, encoding="utf-8")
+    assert run(["register", "validate", str(bad)]) == 65
+    error = capsys.readouterr().err
+    assert says in error
+    assert "Traceback" not in error
+
+
 def test_validate_checks_without_writing(home: Path, database_url: str, tmp_path: Path) -> None:
     assert run(["demo", "seed", "--people", "50", "--no-load"]) == 0
     good = tmp_path / "good.yaml"

@@ -263,6 +263,12 @@ def test_a_checkpoint_downloads_with_its_cosignatures(world, auditor) -> None:  
     names = [s.name for s in Note.from_text(response.text).signatures]
     assert names == [world.signer.name, WITNESS.name]
     assert auditor.get("/staff/checkpoints/999999/checkpoint.txt").status_code == 404
+    # Too big for the database, or not a number: the GOV.UK page not found, not a 500.
+    for size in (str(2**63), "latest"):
+        missing = auditor.get(f"/staff/checkpoints/{size}/checkpoint.txt")
+        assert missing.status_code == 404
+        check_page(missing.text)
+        assert "Page not found" in missing.text
 
 
 # --------------------------------------------------------------------------- consistency
@@ -332,6 +338,7 @@ def test_a_checkpoint_is_consistent_with_itself(world, auditor) -> None:  # type
         ("-1", "20", ("#older",), "must be a whole number"),
         ("1.5", "²", ("#older", "#newer"), "must be a whole number"),
         ("999999", "LATEST", ("#older",), "no signed checkpoint of size 999999"),
+        (str(2**63), "LATEST", ("#older",), f"no signed checkpoint of size {2**63}"),
         ("OLDEST", "1", ("#newer",), "no signed checkpoint of size 1"),
         ("LATEST", "OLDEST", ("#older",), "no larger than the newer one"),
     ],

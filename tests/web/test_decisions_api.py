@@ -168,6 +168,26 @@ def test_a_large_batch_streams_each_decision(world) -> None:  # type: ignore[no-
     assert lines[0]["released"] == {"housing-benefit-claims.first_name": "Ada"}
 
 
+def test_a_retried_stream_with_its_idempotency_key_writes_nothing_new(world) -> None:  # type: ignore[no-untyped-def]
+    client, engine, clients = world
+    many = [{"scheme": "nino", "value": f"KP{i:06d}A"} for i in range(1_200)]
+    key = {"Idempotency-Key": "campaign-run-0007"}
+    stream = "/api/v1/decisions/stream"
+    first = post(client, clients["northbridge-schools"], body(subjects=many), path=stream, **key)
+    assert first.status_code == 200, first.text
+    written = decisions(engine)
+    again = post(client, clients["northbridge-schools"], body(subjects=many), path=stream, **key)
+    assert again.status_code == 200, again.text
+    assert again.text == first.text  # the same decisions, the same ledger entries
+    assert decisions(engine) == written
+    other = post(
+        client, clients["northbridge-schools"], body(subjects=many[:5]), path=stream, **key
+    )
+    assert other.status_code == 409
+    assert other.headers["content-type"] == "application/problem+json"
+    assert decisions(engine) == written
+
+
 # The worked request in docs/api.md, sent byte for byte ------------------------------------
 
 DOCS = Path(__file__).parents[2] / "docs" / "api.md"

@@ -150,6 +150,8 @@ def test_importing_yaml_checks_everything_and_writes_nothing_on_error(
         (IMPORT.replace("discloser: southmere", "discloser: northbridge"), "only a discloser"),
         (IMPORT + "---\nsharewell: organisation/v1\nid: x\nname: X\nkind: council\n", "operator"),
         (IMPORT.replace("consent-route", "no-such-law"), "no-such-law"),
+        ("sharewell: " + "[" * 900 + "]" * 900, "nests more than 64 levels deep"),
+        (IMPORT + "recipients: [northbridge]\n", "appears twice in one mapping (lines"),
     ):
         answer = southmere.post("/staff/agreements/import", data={"csrf_token": token, "text": bad})
         assert answer.status_code == 422, bad

@@ -159,3 +159,31 @@ def test_sharewell_verify_audits_the_live_server_over_http(
     vkey = load_signer(client.app.state.settings).vkey  # type: ignore[attr-defined]
     assert run(["verify", "log", f"{live_url}/log", "--key", vkey]) == 0
     assert "is intact" in capsys.readouterr().out
+
+
+TOO_BIG = str(2**63)  # one past the largest number the databases hold
+
+
+@pytest.mark.parametrize(
+    ("path", "params"),
+    [
+        (f"/api/v1/ledger/entries/{TOO_BIG}", {}),
+        ("/api/v1/ledger/entries/99999999999999999999999", {}),
+        ("/api/v1/ledger/proofs/inclusion", {"index": TOO_BIG}),
+        ("/api/v1/ledger/proofs/inclusion", {"index": "1", "size": TOO_BIG}),
+        ("/api/v1/ledger/proofs/consistency", {"from": TOO_BIG, "to": TOO_BIG}),
+        ("/api/v1/ledger/proofs/consistency", {"from": "1", "to": TOO_BIG}),
+    ],
+)
+def test_numbers_too_big_for_the_log_are_refused_not_a_500(
+    client: TestClient, path: str, params: dict[str, str]
+) -> None:
+    answer = client.get(path, params=params)
+    assert answer.status_code in (404, 422), answer.text
+    assert answer.headers["content-type"] == "application/problem+json"
+
+
+def test_an_entry_index_that_is_not_a_number_is_not_found(client: TestClient) -> None:
+    answer = client.get("/api/v1/ledger/entries/first")
+    assert answer.status_code == 404
+    assert answer.json()["status"] == 404

@@ -117,6 +117,7 @@ def make_request(client: TestClient) -> str:
         },
     )
     assert answer.status_code == 200, answer.text
+    assert answer.headers["cache-control"] == "no-store"  # it shows a person's data
     entry = re.search(r"Entry (\d+)", answer.text)
     assert entry
     return entry.group(1)

@@ -21,6 +21,7 @@ from sharewell.broker.schemas import DecisionRequest, DecisionSummary
 from sharewell.web.deps import SessionDep
 
 router = APIRouter()
+IdempotencyKey = Annotated[str | None, Header(min_length=8, max_length=200)]
 
 
 def _requester(client: SignedClient) -> broker.Requester:
@@ -32,7 +33,7 @@ def decide(
     body: DecisionRequest,
     client: SignedClient,
     session: SessionDep,
-    idempotency_key: Annotated[str | None, Header(min_length=8, max_length=200)] = None,
+    idempotency_key: IdempotencyKey = None,
 ) -> DecisionSummary:
     """Decide a request about up to 1,000 subjects; larger batches use /decisions/stream.
 
@@ -47,15 +48,26 @@ def decide(
 
 @router.post("/api/v1/decisions/stream")
 def decide_stream(
-    body: DecisionRequest, client: SignedClient, session: SessionDep, request: Request
+    body: DecisionRequest,
+    client: SignedClient,
+    session: SessionDep,
+    request: Request,
+    idempotency_key: IdempotencyKey = None,
 ) -> StreamingResponse:
     """A campaign's large batch: one JSON decision per line (NDJSON), streamed as each chunk
-    of 1,000 commits to the ledger. The signature's nonce is spent before the first line."""
+    of 1,000 commits to the ledger.
+
+    The signature's nonce and the request are committed (by the unit of work, when this
+    returns) before the first line. Retrying with the same ``Idempotency-Key`` answers what
+    was already decided from the store, adds nothing to the ledger for it, and decides only
+    the people an interrupted try did not reach.
+    """
     requester = _requester(client)
+    begun = broker.start_batches(session, requester, body, idempotency_key=idempotency_key)
     engine = request.app.state.engine
 
     def lines() -> Iterator[bytes]:
-        for chunk in broker.decide_in_batches(engine, requester, body):
+        for chunk in broker.decide_in_batches(engine, requester, body, begun):
             for decision in chunk:
                 yield decision.model_dump_json().encode() + b"\n"
         yield json.dumps({"done": True, "subjects": len(body.subjects)}).encode() + b"\n"

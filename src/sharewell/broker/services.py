@@ -17,7 +17,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Engine, Table, bindparam, insert, select, update
+from sqlalchemy import Engine, Table, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -382,22 +382,28 @@ def _view(
     )
 
 
-def _replay(
+def _stored_request(
     session: Session, requester: Requester, request: DecisionRequest, key: str
-) -> DecisionSummary | None:
+) -> BrokerRequest | None:
+    """The request this organisation began with this idempotency key, if the same request."""
     stored = session.scalars(
         select(BrokerRequest).where(
             BrokerRequest.requester_id == requester.organisation,
             BrokerRequest.idempotency_key == key,
         )
     ).first()
-    if stored is None:
-        return None
-    if stored.request_hash != _request_hash(requester, request):
+    if stored is not None and stored.request_hash != _request_hash(requester, request):
         raise IdempotencyConflict(
             "This idempotency key was already used for a different request.",
             hint="Use a new key for a new request; reuse a key only to retry the same request.",
         )
+    return stored
+
+
+def _stored_decisions(
+    session: Session, stored: BrokerRequest, request: DecisionRequest, start: int, stop: int
+) -> list[SubjectDecision]:
+    """The decisions already made at positions [start, stop), answered again from the store."""
     agreement = (
         register.agreement_terms(session, [stored.agreement_id]).get(stored.agreement_id)
         if stored.agreement_id
@@ -405,7 +411,11 @@ def _replay(
     )
     rows = session.scalars(
         select(BrokerDecision)
-        .where(BrokerDecision.request_id == stored.id)
+        .where(
+            BrokerDecision.request_id == stored.id,
+            BrokerDecision.position >= start,
+            BrokerDecision.position < stop,
+        )
         .order_by(BrokerDecision.position)
     ).all()
     founds = _find_all(session, [request.subjects[row.position] for row in rows], agreement)
@@ -425,33 +435,104 @@ def _replay(
                 row.ledger_index,
             )
         )
+    return decisions
+
+
+def _replay(
+    session: Session, requester: Requester, request: DecisionRequest, key: str
+) -> DecisionSummary | None:
+    stored = _stored_request(session, requester, request, key)
+    if stored is None:
+        return None
     return DecisionSummary(
         request_id=stored.id,
         agreement=stored.agreement_id,
         purpose=stored.purpose,
-        decisions=decisions,
+        decisions=_stored_decisions(session, stored, request, 0, len(request.subjects)),
         replayed=True,
     )
 
 
+@dataclass(frozen=True)
+class BatchStart:
+    """Where a streamed batch begins: its request, and how many of its people (a prefix of
+    the list, since chunks commit in order) an earlier try with the same key already decided."""
+
+    request_id: str
+    decided: int
+
+
+def start_batches(
+    session: Session,
+    requester: Requester,
+    request: DecisionRequest,
+    *,
+    idempotency_key: str | None = None,
+) -> BatchStart:
+    """Record a streamed batch's request in the caller's transaction, or find the one an
+    earlier try with this idempotency key began (``IdempotencyConflict`` for another body)."""
+    if idempotency_key is not None:
+        stored = _stored_request(session, requester, request, idempotency_key)
+        if stored is not None:
+            decided = session.scalar(
+                select(func.count())
+                .select_from(BrokerDecision)
+                .where(BrokerDecision.request_id == stored.id)
+            )
+            return BatchStart(request_id=stored.id, decided=decided or 0)
+    try:
+        with session.begin_nested():
+            request_id = _record_request(session, requester, request, idempotency_key, None)
+    except IntegrityError:
+        raise IdempotencyConflict(
+            "Another request with this idempotency key is being decided.",
+            hint="Retry in a moment to get its answer.",
+        ) from None
+    return BatchStart(request_id=request_id, decided=0)
+
+
 def decide_in_batches(
-    engine: Engine, requester: Requester, request: DecisionRequest, *, today: dt.date | None = None
+    engine: Engine,
+    requester: Requester,
+    request: DecisionRequest,
+    begun: BatchStart,
+    *,
+    today: dt.date | None = None,
 ) -> Iterator[list[SubjectDecision]]:
     """A large batch, a chunk at a time: each chunk's decisions and ledger entries commit
-    before the chunk is yielded, so a streamed answer never runs ahead of the ledger."""
-    with transaction(engine) as session:
-        request_id = _record_request(session, requester, request, None, None)
+    before the chunk is yielded, so a streamed answer never runs ahead of the ledger. What an
+    earlier try already decided is answered again from the store, not decided twice."""
     for start in range(0, len(request.subjects), BATCH_CHUNK):
+        stop = min(start + BATCH_CHUNK, len(request.subjects))
+        first_new = min(max(start, begun.decided), stop)
         with transaction(engine) as session:
-            chunk = request.subjects[start : start + BATCH_CHUNK]
-            day = today or dt.date.today()
-            # Each chunk reads the agreement afresh: a suspension stops the rest of the batch.
-            agreement = _agreement_for(session, requester, request, day)
-            session.connection().execute(
-                _SET_AGREEMENT,
-                {"request": request_id, "agreement": agreement.id if agreement else None},
+            answered = (
+                _stored_decisions(
+                    session,
+                    session.get_one(BrokerRequest, begun.request_id),
+                    request,
+                    start,
+                    first_new,
+                )
+                if first_new > start
+                else []
             )
-            decisions = _decide_subjects(
-                session, requester, request, request_id, agreement, start, chunk, day
-            )
-        yield decisions
+            if first_new < stop:
+                day = today or dt.date.today()
+                # Each chunk reads the agreement afresh: a suspension stops the rest of the batch.
+                agreement = _agreement_for(session, requester, request, day)
+                session.connection().execute(
+                    _SET_AGREEMENT,
+                    {"request": begun.request_id, "agreement": agreement.id if agreement else None},
+                )
+                answered += _decide_subjects(
+                    session,
+                    requester,
+                    request,
+                    begun.request_id,
+                    agreement,
+                    first_new,
+                    request.subjects[first_new:stop],
+                    day,
+                )
+        yield answered

@@ -20,7 +20,7 @@ from sharewell.ledger.keys import load_witnesses
 from sharewell.ledger.merkle import leaf_hash
 from sharewell.ledger.note import b64encode as b64
 from sharewell.web.access import public
-from sharewell.web.deps import SessionDep
+from sharewell.web.deps import BIGINT_MAX, LogIndex, SessionDep
 
 router = APIRouter(dependencies=[Depends(public)])
 IMMUTABLE = "public, max-age=31536000, immutable"
@@ -107,7 +107,7 @@ def checkpoints(
 
 
 @router.get("/api/v1/ledger/entries/{index}", response_model=EntryView)
-def entry(index: int, session: SessionDep) -> EntryView:
+def entry(index: LogIndex, session: SessionDep) -> EntryView:
     data = ledger.get_entry(session, index)
     return EntryView(index=index, entry=b64(data), body=decode_entry(data))
 
@@ -115,8 +115,8 @@ def entry(index: int, session: SessionDep) -> EntryView:
 @router.get("/api/v1/ledger/proofs/inclusion", response_model=InclusionProofView)
 def inclusion(
     session: SessionDep,
-    index: Annotated[int, Query(ge=0)],
-    size: Annotated[int | None, Query(ge=1)] = None,
+    index: Annotated[int, Query(ge=0, le=BIGINT_MAX)],
+    size: Annotated[int | None, Query(ge=1, le=BIGINT_MAX)] = None,
 ) -> InclusionProofView:
     """RFC 9162 inclusion proof of entry ``index`` in the tree of ``size`` (default: latest)."""
     tree_size, root, note = _checkpoint_for(session, size)
@@ -135,8 +135,8 @@ def inclusion(
 @router.get("/api/v1/ledger/proofs/consistency", response_model=ConsistencyProofView)
 def consistency(
     session: SessionDep,
-    first: Annotated[int, Query(ge=0, alias="from")],
-    second: Annotated[int, Query(ge=0, alias="to")],
+    first: Annotated[int, Query(ge=0, le=BIGINT_MAX, alias="from")],
+    second: Annotated[int, Query(ge=0, le=BIGINT_MAX, alias="to")],
 ) -> ConsistencyProofView:
     """RFC 9162 consistency proof between two tree sizes."""
     return ConsistencyProofView(

@@ -20,7 +20,7 @@ from sharewell.ledger.models import LedgerCheckpoint
 from sharewell.ledger.note import b64encode as b64
 from sharewell.ledger.verification import Verifications, registry, trusted_verifiers
 from sharewell.web.access import public
-from sharewell.web.deps import SessionDep
+from sharewell.web.deps import BIGINT_MAX, LogIndex, SessionDep
 from sharewell.web.sessions import csrf_protected, staff_with_role
 from sharewell.web.templating import pagination, render
 
@@ -149,7 +149,7 @@ def _proof_file_name(older: int, newer: int) -> str:
 
 
 @router.get("/staff/checkpoints/{size:int}/checkpoint.txt", response_class=PlainTextResponse)
-def checkpoint_file(session: SessionDep, staff: Auditor, size: int) -> Response:
+def checkpoint_file(session: SessionDep, staff: Auditor, size: LogIndex) -> Response:
     """One signed checkpoint, with its witnesses' cosignatures, for `sharewell verify`."""
     stored = ledger.checkpoint_at(session, size)
     if stored is None:
@@ -169,13 +169,14 @@ def _consistency_errors(
     for field, value, which in (("older", older, "older"), ("newer", newer, "newer")):
         if not value:
             errors[field] = f"Enter the size of the {which} checkpoint"
-        elif not value.isascii() or not value.isdigit() or len(value) > 19:
+        elif not value.isascii() or not value.isdigit():
             errors[field] = f"The size of the {which} checkpoint must be a whole number, like 120"
         else:
-            stored = ledger.checkpoint_at(session, int(value))
+            size = int(value)
+            stored = ledger.checkpoint_at(session, size) if size <= BIGINT_MAX else None
             if stored is None:
                 errors[field] = (
-                    f"The log has no signed checkpoint of size {int(value)}: "
+                    f"The log has no signed checkpoint of size {size}: "
                     "choose a size from the list of checkpoints"
                 )
             else:

@@ -16,7 +16,7 @@ from sharewell.register import services as register
 from sharewell.register.errors import StaffEmailTaken
 from sharewell.register.models import StaffUser
 from sharewell.register.vocabulary import Role
-from sharewell.web.deps import SessionDep
+from sharewell.web.deps import RowId, SessionDep
 from sharewell.web.sessions import csrf_protected, staff_with_role
 from sharewell.web.templating import render
 
@@ -34,7 +34,6 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 EMAIL_MAX_LENGTH = 320
 NAME_MAX_LENGTH = 300
 # The one page whose content must never be kept by a browser or a proxy.
-NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
 # --------------------------------------------------------------------------- organisations
@@ -177,7 +176,7 @@ def add_user(
 
 @router.get("/staff/users/{staff_user_id:int}")
 def user(
-    request: Request, session: SessionDep, staff: Admin, staff_user_id: int, added: bool = False
+    request: Request, session: SessionDep, staff: Admin, staff_user_id: RowId, added: bool = False
 ) -> Response:
     member = register.get_staff_user_of(session, staff.organisation, staff_user_id)
     state = administration.sign_in_states(session, [member.id], now=dt.datetime.now(dt.UTC))
@@ -195,12 +194,12 @@ def user(
 
 @router.post("/staff/users/{staff_user_id:int}/credentials", dependencies=[Depends(csrf_protected)])
 def new_credentials(
-    request: Request, session: SessionDep, staff: Admin, staff_user_id: int
+    request: Request, session: SessionDep, staff: Admin, staff_user_id: RowId
 ) -> Response:
     member = register.get_staff_user_of(session, staff.organisation, staff_user_id)
     issued = administration.issue_credentials(session, member.email, now=dt.datetime.now(dt.UTC))
     # Not a redirect: the password exists only in this response, never in a page to re-fetch.
-    response = render(
+    return render(
         request,
         "staff/admin/credentials.html",
         {
@@ -211,5 +210,3 @@ def new_credentials(
             "yourself": member.id == staff.id,
         },
     )
-    response.headers.update(NO_STORE)
-    return response

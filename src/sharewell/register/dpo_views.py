@@ -22,7 +22,7 @@ from sharewell.register.errors import AgreementNotFound
 from sharewell.register.models import Agreement
 from sharewell.register.schemas import AgreementDocument
 from sharewell.register.vocabulary import AgreementStatus
-from sharewell.web.deps import SessionDep
+from sharewell.web.deps import BIGINT_MAX, SessionDep
 from sharewell.web.sessions import csrf_protected, staff_with_role
 from sharewell.web.templating import render
 
@@ -305,7 +305,7 @@ def agreement(
     staff: Dpo,
     agreement_id: AgreementId,
     changed: Annotated[str | None, Query(pattern="^(copied|active|suspended)$")] = None,
-    entry: Annotated[int | None, Query(ge=0)] = None,
+    entry: Annotated[int | None, Query(ge=0, le=BIGINT_MAX)] = None,
 ) -> Response:
     found = _own_agreement(session, staff, agreement_id)
     return _agreement_page(request, session, staff, found, changed=changed, entry=entry)

@@ -17,6 +17,7 @@ from sqlalchemy import BindParameter, bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
+from sharewell import strict_yaml
 from sharewell.ledger import services as ledger
 from sharewell.ledger.entries import EntryKind, encode_entry
 from sharewell.register.catalogue import load_catalogue
@@ -99,7 +100,13 @@ def prepare_register(
 def parse_documents(text: str, *, source: str = "input") -> list[Document]:
     """Read one YAML file of register documents; every problem is reported, none is written."""
     try:
-        raw_documents = [d for d in yaml.safe_load_all(text) if d is not None]
+        raw_documents = strict_yaml.load_all(text)
+    except strict_yaml.YamlRefused as refused:
+        where = f" at line {refused.line}" if refused.line else ""
+        raise RegisterInputInvalid(
+            f"{source} cannot be read{where}: {refused.problem}.",
+            hint="Fix the YAML and try again. Nothing was imported.",
+        ) from None
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""

@@ -21,16 +21,14 @@ from sharewell.trail.choices import ChoiceUnavailable
 from sharewell.trail.services import TrailFilters
 from sharewell.trail.wording import OUTCOME_TAGS
 from sharewell.web.access import public
-from sharewell.web.deps import SessionDep
+from sharewell.web.deps import LogIndex, SessionDep
 from sharewell.web.sessions import SignedInCitizen, citizen_if_signed_in, csrf_protected
 from sharewell.web.templating import pagination, render
 
 router = APIRouter(default_response_class=HTMLResponse)
-EntryIndex = Annotated[int, Path(ge=0, le=2**62)]
 AgreementId = Annotated[str, Path(min_length=1, max_length=100, pattern=r"^[a-z0-9-]+$")]
 FilterValue = Annotated[str | None, Query(max_length=100)]
 PAGE_SIZE = 50
-NO_STORE = {"Cache-Control": "no-store"}
 
 
 def _signer(request: Request) -> Signer:
@@ -85,7 +83,7 @@ def your_data(
 
 @router.get("/your-data/entries/{index}")
 def entry(
-    request: Request, session: SessionDep, citizen: SignedInCitizen, index: EntryIndex
+    request: Request, session: SessionDep, citizen: SignedInCitizen, index: LogIndex
 ) -> Response:
     found = trail.entry_for(session, citizen.subject_id, index)
     return render(
@@ -102,7 +100,7 @@ def entry(
 
 @router.get("/your-data/entries/{index}/check")
 def check(
-    request: Request, session: SessionDep, citizen: SignedInCitizen, index: EntryIndex
+    request: Request, session: SessionDep, citizen: SignedInCitizen, index: LogIndex
 ) -> Response:
     found = trail.entry_for(session, citizen.subject_id, index)
     result = trail.check_entry(session, citizen.subject_id, index, _signer(request).verifier())
@@ -121,15 +119,14 @@ def check(
 
 @router.get("/your-data/entries/{index}/proof.json")
 def proof(
-    request: Request, session: SessionDep, citizen: SignedInCitizen, index: EntryIndex
+    request: Request, session: SessionDep, citizen: SignedInCitizen, index: LogIndex
 ) -> Response:
     bundle = trail.proof_bundle(session, citizen.subject_id, index, _signer(request).vkey)
     return Response(
         json.dumps(bundle, indent=2) + "\n",
         media_type="application/json",
         headers={
-            "Content-Disposition": f'attachment; filename="sharewell-record-{index}-proof.json"',
-            **NO_STORE,
+            "Content-Disposition": f'attachment; filename="sharewell-record-{index}-proof.json"'
         },
     )
 
@@ -140,10 +137,7 @@ def trail_key(request: Request, session: SessionDep, citizen: SignedInCitizen) -
     return Response(
         text,
         media_type="application/json",
-        headers={
-            "Content-Disposition": 'attachment; filename="sharewell-trail-key.json"',
-            **NO_STORE,
-        },
+        headers={"Content-Disposition": 'attachment; filename="sharewell-trail-key.json"'},
     )
 
 
@@ -208,7 +202,7 @@ def _confirm_page(
 
 @router.get("/your-data/choices/recorded/{index}")
 def choice_recorded(
-    request: Request, session: SessionDep, citizen: SignedInCitizen, index: EntryIndex
+    request: Request, session: SessionDep, citizen: SignedInCitizen, index: LogIndex
 ) -> Response:
     found = trail.entry_for(session, citizen.subject_id, index)
     return render(

@@ -60,9 +60,17 @@ _SECURITY_HEADERS = [
 ]
 
 
+# Static assets may be cached; nothing else is unless its view says so (the log's immutable
+# tiles do). So a page with someone's data can never be kept by a browser or a proxy because
+# its view forgot to say no.
+_CACHEABLE_PREFIXES = ("/assets/", "/static/")
+_NO_STORE = (b"cache-control", b"no-store")
+
+
 class SecurityHeaders:
-    """Adds the security headers to every response that has not set its own (plain ASGI:
-    Starlette's BaseHTTPMiddleware costs a task and a stream per request)."""
+    """Adds the security headers to every response that has not set its own, and
+    ``Cache-Control: no-store`` to every response but static assets that has not set one
+    (plain ASGI: Starlette's BaseHTTPMiddleware costs a task and a stream per request)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -72,10 +80,14 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
 
+        defaults = list(_SECURITY_HEADERS)
+        if not scope["path"].startswith(_CACHEABLE_PREFIXES):
+            defaults.append(_NO_STORE)
+
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 present = {name.lower() for name, _ in message.get("headers", [])}
-                extra = [(n, v) for n, v in _SECURITY_HEADERS if n not in present]
+                extra = [(n, v) for n, v in defaults if n not in present]
                 message["headers"] = [*message.get("headers", []), *extra]
             await send(message)
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from sqlalchemy.orm import Session
 
 
@@ -24,3 +24,10 @@ def unit_of_work(request: Request) -> Iterator[Session]:
 
 
 SessionDep = Annotated[Session, Depends(unit_of_work, scope="function")]
+
+
+# The largest whole number the databases store (a signed 64-bit BIGINT). A larger number in a
+# URL names nothing: it is refused before it reaches a query, where it would overflow.
+BIGINT_MAX = 2**63 - 1
+LogIndex = Annotated[int, Path(ge=0, le=BIGINT_MAX)]
+RowId = Annotated[int, Path(ge=1, le=BIGINT_MAX)]

@@ -95,16 +95,15 @@ async def _domain_error(request: Request, error: Exception) -> Response:
     return response
 
 
+NOT_FOUND_HINT = (
+    "If you typed the web address, check it is correct. If you pasted it, check you copied "
+    "the whole address. If you followed a link, what it pointed to may have been withdrawn."
+)
+
+
 async def _http_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, HTTPException)
-    detail = (
-        str(error.detail)
-        if error.status_code != 404
-        else (
-            "If you typed the web address, check it is correct. If you followed a link, the "
-            "agreement may have been withdrawn or not yet published."
-        )
-    )
+    detail = str(error.detail) if error.status_code != 404 else NOT_FOUND_HINT
     if _wants_json(request):
         return problem(error.status_code, detail)
     return _page(request, error.status_code, detail)
@@ -116,10 +115,20 @@ async def _validation_error(request: Request, error: Exception) -> Response:
         {"pointer": "/" + "/".join(str(p) for p in e["loc"]), "detail": str(e["msg"])}
         for e in error.errors()
     ]
+    if any(e["loc"][:1] == ("path",) for e in error.errors()):
+        # An address that names nothing (not a number, or a number nothing could have) is a
+        # page that does not exist, not a form to correct.
+        return await _http_error(request, HTTPException(404))
     summary = "; ".join(f"{e['pointer']}: {e['detail']}" for e in errors)
     if _wants_json(request):
         return problem(422, f"The request is not valid: {summary}", errors=errors)
-    return _page(request, 422, f"The request is not valid: {summary}")
+    names = ", ".join(dict.fromkeys(str(e["loc"][-1]) for e in error.errors()))
+    return _page(
+        request,
+        422,
+        f"Something in the web address or the form was not as this service expects ({names}).",
+        "Go back to the page you came from and try again.",
+    )
 
 
 async def _database_busy(request: Request, error: Exception) -> Response:

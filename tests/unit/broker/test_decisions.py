@@ -221,7 +221,9 @@ def test_a_large_batch_is_decided_and_committed_chunk_by_chunk(tmp_path: Path) -
             grant(session, "AB123456C")
             start = ledger.sequenced_size(session)
         people = ["AB123456C"] + [f"JH{i:06d}A" for i in range(2_200)]
-        chunks = broker.decide_in_batches(engine, SCHOOLS, fsm_request(*people), today=TODAY)
+        with db.transaction(engine) as session:
+            begun = broker.start_batches(session, SCHOOLS, fsm_request(*people))
+        chunks = broker.decide_in_batches(engine, SCHOOLS, fsm_request(*people), begun, today=TODAY)
         first = next(chunks)
         # The first chunk is on the ledger before the second is even decided.
         with db.transaction(engine) as session:
@@ -249,3 +251,44 @@ def test_an_agreement_past_its_end_date_releases_nothing(borough: Session) -> No
     (found,) = broker.decide(borough, SCHOOLS, request, today=after).decisions
     assert found.released == {}
     assert "no_gateway" in [r.code for r in found.reasons]
+
+
+def test_a_retried_stream_answers_what_was_decided_and_decides_only_the_rest(
+    tmp_path: Path,
+) -> None:
+    from factories.databases import fresh_database, migrated_engine
+    from sharewell import db
+
+    with fresh_database(tmp_path) as url:
+        engine = migrated_engine(url)
+        with db.transaction(engine) as session:
+            load_demo_register(session)
+            activate_demo_agreements(session, today=TODAY)
+            start = ledger.sequenced_size(session)
+        request = fsm_request(*[f"JH{i:06d}A" for i in range(2_500)])
+        with db.transaction(engine) as session:
+            begun = broker.start_batches(session, SCHOOLS, request, idempotency_key="run-0001")
+        assert begun.decided == 0
+        interrupted = broker.decide_in_batches(engine, SCHOOLS, request, begun, today=TODAY)
+        first_try = next(interrupted)  # the connection drops after the first chunk
+        interrupted.close()
+
+        with db.transaction(engine) as session:
+            again = broker.start_batches(session, SCHOOLS, request, idempotency_key="run-0001")
+        assert again == broker.BatchStart(request_id=begun.request_id, decided=broker.BATCH_CHUNK)
+        retry = [
+            d
+            for chunk in broker.decide_in_batches(engine, SCHOOLS, request, again, today=TODAY)
+            for d in chunk
+        ]
+        assert [d.position for d in retry] == list(range(2_500))
+        assert retry[: broker.BATCH_CHUNK] == first_try
+        with db.transaction(engine) as session:
+            assert ledger.sequenced_size(session) == start + 2_500
+            finished = broker.start_batches(session, SCHOOLS, request, idempotency_key="run-0001")
+            assert finished.decided == 2_500
+            with pytest.raises(IdempotencyConflict):
+                broker.start_batches(
+                    session, SCHOOLS, fsm_request("AB123456C"), idempotency_key="run-0001"
+                )
+        engine.dispose()
