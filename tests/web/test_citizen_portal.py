@@ -292,8 +292,12 @@ def test_another_persons_record_is_not_found_by_id_by_check_or_by_proof(
         assert answers[0].text.replace(f"record {theirs} ", "record N ") == answers[1].text.replace(
             f"record {missing} ", "record N "
         )
-    assert ada.get("/your-data/entries/-1").status_code == 422
-    assert ada.get("/your-data/entries/abc").status_code == 422
+    # An address that names no record is a page not found, not a form to correct.
+    for malformed in ("-1", "abc", str(2**63)):
+        answer = ada.get(f"/your-data/entries/{malformed}")
+        assert answer.status_code == 404
+        check_page(answer.text)
+        assert "Page not found" in answer.text
 
 
 def test_checking_a_record_verifies_it_against_the_signed_checkpoint(ada: TestClient) -> None:
@@ -407,7 +411,7 @@ def test_a_change_the_agreement_does_not_offer_is_refused(
     assert confirm.text.count("Error: ") == 1
     unknown = ada.get("/your-data/choices/no-such-agreement/granted")
     assert unknown.status_code == 404
-    assert ada.get("/your-data/choices/northbridge-hb-fsm-consent/deleted").status_code == 422
+    assert ada.get("/your-data/choices/northbridge-hb-fsm-consent/deleted").status_code == 404
     with db.transaction(engine) as session:
         before = session.scalar(select(func.count()).select_from(ConsentRecord))
     token = csrf(ada.get("/your-data/choices").text)

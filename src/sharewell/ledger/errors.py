@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sharewell.errors import Busy, SharewellError
+from sharewell.errors import Busy, InvalidInput, SharewellError
 
 
 class LedgerError(SharewellError):
@@ -42,11 +42,11 @@ class TreeNodeMissing(LedgerError):
         self.k = k
 
 
-class NoteMalformed(LedgerError):
+class NoteMalformed(LedgerError, InvalidInput):
     """Text is not a signed note (C2SP signed-note), or a key is not in note key format."""
 
 
-class CheckpointMalformed(LedgerError):
+class CheckpointMalformed(LedgerError, InvalidInput):
     """A note's text is not a checkpoint body (C2SP tlog-checkpoint)."""
 
 
