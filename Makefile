@@ -13,12 +13,14 @@ PORT ?= 8000
 install: $(INSTALLED) $(ASSETS)
 
 $(INSTALLED): pyproject.toml
+	@echo "Installing sharewell and its Python packages into $(VENV) (a minute or two the first time)..."
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
 
 node_modules/.package-lock.json: package.json package-lock.json
+	@echo "Installing GOV.UK Frontend from npm..."
 	npm ci --no-audit --no-fund --loglevel=error
 
 $(ASSETS): node_modules/.package-lock.json
@@ -29,6 +31,7 @@ OIDC_PORT ?= 8001
 ## demo: set up ./var with the demo borough and serve it on http://127.0.0.1:8000, with the
 ## local sign-in service residents use (a stand-in for GOV.UK One Login) on port 8001
 demo: install
+	@echo "Setting up ./var with the demo borough..."
 	$(BIN)/sharewell init
 	$(BIN)/sharewell demo seed --people $(PEOPLE) --seed 1
 	$(BIN)/sharewell demo oidc-provider --host $(HOST) --port $(OIDC_PORT) \

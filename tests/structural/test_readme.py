@@ -34,3 +34,16 @@ def test_readme_examples_run(
         program, *arguments = shlex.split(command.replace("var/", f"{tmp_path}/home/"))
         assert program == "sharewell"
         assert run(arguments) == 0, f"README example failed: {command}"
+
+
+def test_every_docs_path_the_software_names_exists() -> None:
+    """Help texts and messages point people to docs/...: each must be there to read."""
+    root = Path(__file__).parents[2]
+    named = {
+        match
+        for source in (root / "src" / "sharewell").rglob("*.py")
+        for match in re.findall(r"docs/[\w./-]*\w", source.read_text(encoding="utf-8"))
+    }
+    assert "docs/auditor.md" in named  # the search finds what it should
+    missing = sorted(p for p in named if not (root / p).exists())
+    assert missing == [], f"named but missing: {missing}"

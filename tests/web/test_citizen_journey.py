@@ -80,7 +80,7 @@ def test_a_resident_checks_a_decision_withdraws_consent_and_sees_the_next_refusa
     assert decision.count() == 1
     assert "Partly shared" in decision.inner_text()
     decision.get_by_role("link", name="Check this record").click()
-    assert page.locator("h1").inner_text().startswith("Record ")
+    assert page.locator("h1").inner_text().endswith("asked for information about you")
     check_page_in_browser(page, "citizen-record", javascript)
     page.get_by_role("button", name="Check this record").click()
     assert page.locator("h1").inner_text().endswith("is in the public log")
@@ -93,6 +93,9 @@ def test_a_resident_checks_a_decision_withdraws_consent_and_sees_the_next_refusa
     check_page_in_browser(page, "citizen-choice-confirm", javascript)
     page.get_by_role("button", name="Withdraw consent").click()
     assert "Your choice is recorded" in page.locator("h1").inner_text()
+    panel = page.locator(".govuk-panel__body").inner_text()
+    assert "You withdrew your consent" in panel
+    assert "<br>" not in panel  # the line break is a break, not text
     check_page_in_browser(page, "citizen-choice-recorded", javascript)
 
     with db.transaction(engine) as session:

@@ -251,7 +251,7 @@ def test_your_data_shows_every_use_in_plain_english_and_only_the_persons_own(
     assert "Partly shared" in page.text
     assert "First name" in page.text  # released, by its title
     assert "Asked for but not shared" in page.text
-    assert "You had given your consent to this sharing." in page.text
+    assert "You had given your consent." in page.text
     assert "UK GDPR Art 6(1)(a)" in page.text  # the law's citation, linked to its source
     assert 'href="https://api.parliament.uk/historic-hansard/' in page.text
     assert 'href="/register/agreements/northbridge-hb-fsm-consent"' in page.text
@@ -306,7 +306,7 @@ def test_checking_a_record_verifies_it_against_the_signed_checkpoint(ada: TestCl
     check_page(record.text)
     checked = ada.get(f"/your-data/entries/{newest}/check")
     check_page(checked.text)
-    assert f"Record {newest} is in the public log" in checked.text
+    assert "This record is in the public log" in checked.text
 
 
 def test_the_proof_bundle_verifies_offline_with_the_sharewell_command(

@@ -252,7 +252,7 @@ def test_consents_and_refusals_are_counted_without_naming_anyone(
     assert re.findall(r"numeric\">(\d+)<", row.group(1))[0] == "3"  # Ada, Alan and Grace
     denials = northbridge.get("/staff/denials")
     check_page(denials.text)
-    assert "Some fields asked for are not in the agreement." in denials.text
+    assert "Some of the information asked for is not covered by the agreement" in denials.text
     assert "AB123456C" not in denials.text + consents.text
     assert northbridge.get("/staff/denials", params={"period": "7"}).status_code == 422
 

@@ -130,7 +130,8 @@ def test_an_officer_finds_the_request_they_just_made_first_in_the_list(world, of
     assert f"Entry {entry}" in first_card
     assert "Shared" in first_card
     assert "A member of staff (officer)" in first_card
-    assert FIRST_NAME in first_card
+    assert "First name" in first_card
+    assert FIRST_NAME not in listing  # staff read the field's title, not its machine name
     assert "Person 1 of 1" in first_card
     assert "Free school meals" in first_card
     assert 'href="/register/agreements/northbridge-hb-fsm-consent"' in first_card
@@ -150,7 +151,8 @@ def test_decisions_of_the_organisations_systems_are_listed_with_reasons(world, o
     assert "People asked about</dt>" in detail
     people = re.findall(r"Person (\d) of 2: (\w+)", detail)
     assert [p for p, _ in people] == ["1", "2"]  # in the order they were asked about
-    assert "subject_unknown" in detail  # the second person is nobody the council holds
+    assert "has no record that matches the person asked about" in detail  # nobody it holds
+    assert "subject_unknown" not in detail  # staff read words, not codes
     assert "JX123456D" not in detail
 
 

@@ -79,7 +79,10 @@ def test_an_officer_signs_in_asks_and_sees_the_decision_on_the_ledger(world, off
     assert "Partly shared" in answer.text
     assert "Ada" in answer.text
     assert "120.00" not in answer.text  # weekly income is not in the agreement
-    assert "field_not_in_agreement" in answer.text
+    assert "Some of the information asked for is not covered by the agreement" in answer.text
+    assert "field_not_in_agreement" not in answer.text  # staff read words, not codes
+    # The page names the person it is about, as the officer asked.
+    assert "The person with National Insurance number AB 12 34 56 C" in answer.text
     assert decisions(engine) == before + 1  # committed before the page was sent
     index = int(re.search(r"Entry (\d+)", answer.text).group(1))  # type: ignore[union-attr]
     with db.transaction(engine) as session:
@@ -113,7 +116,8 @@ def test_an_officer_of_an_organisation_not_party_is_refused_and_gets_nothing(wor
     answer = ask(adviser)
     assert answer.status_code == 200
     assert "Refused" in answer.text
-    assert "recipient_not_party" in answer.text
+    assert "The organisation that asked is not one the agreement shares with" in answer.text
+    assert "A law the agreement relies on allows" not in answer.text  # not on a refusal
     assert "Ada" not in answer.text
     assert "Information released" not in answer.text
 

@@ -41,6 +41,7 @@ class StaffIdentity:
     email: str
     name: str
     organisation: str
+    organisation_name: str
     role: str
 
 
@@ -141,7 +142,13 @@ def check_code(session: Session, staff_user_id: int, code: str, *, now: dt.datet
         expected = totp.at(step * TOTP_STEP_SECONDS)
         if code.isdigit() and hmac.compare_digest(expected, code):
             if step <= credential.totp_last_step:
-                break  # already used: a replay, or someone looking on
+                # Already used: a replay, or the person entering it twice. Not a guess, so it
+                # does not count towards the lockout; the next code will work.
+                raise CodeRefused(
+                    "You have already used this security code.",
+                    hint="Wait for your authenticator app to show a new code (it changes every "
+                    "30 seconds), then enter that one.",
+                )
             credential.totp_last_step = step
             credential.failed_attempts = 0
             credential.locked_until = None
@@ -212,5 +219,6 @@ def _identity(user: StaffUser) -> StaffIdentity:
         email=user.email,
         name=user.name,
         organisation=user.organisation_id,
+        organisation_name=user.organisation.name,
         role=user.role,
     )

@@ -192,7 +192,9 @@ def _fields_minimised(work: _Working) -> None:
 
 
 def _subject_known(work: _Working) -> None:
-    if not work.facts.subject_known:
+    # Whose records to look in is the agreement's discloser: with no agreement there is no
+    # one to say has no record of the person, and saying so would be false.
+    if work.facts.agreement is not None and not work.facts.subject_known:
         work.block(
             ReasonCode.SUBJECT_UNKNOWN,
             "The person asked about is not known to the body that holds the data.",

@@ -13,23 +13,11 @@ from sqlalchemy.orm import Session
 
 from sharewell.broker.models import BrokerDecision, BrokerRequest
 from sharewell.broker.policy import ReasonCode
+from sharewell.broker.wording import EXPLAINS_A_RELEASE, Audience, meaning
 
 REFUSING = ("deny", "partial")
-# Said to staff: what each reason means and what usually fixes it.
-REASONS_FOR_STAFF: dict[str, str] = {
-    ReasonCode.NO_GATEWAY: "No law found that allows this organisation this purpose.",
-    ReasonCode.PURPOSE_NOT_PERMITTED: "The purpose asked for is not one the agreement names.",
-    ReasonCode.AGREEMENT_NOT_ACTIVE: "The agreement was not in force (draft, suspended or "
-    "expired).",
-    ReasonCode.RECIPIENT_NOT_PARTY: "The organisation that asked is not a recipient of the "
-    "agreement.",
-    ReasonCode.CONSENT_REQUIRED: "The agreement needs consent, and the person had not given it.",
-    ReasonCode.CONSENT_WITHDRAWN: "The person had withdrawn their consent.",
-    ReasonCode.OBJECTION: "The person had objected, and the law gives them that right.",
-    ReasonCode.SUBJECT_UNKNOWN: "No record matched the person asked about.",
-    ReasonCode.NO_FIELDS_RELEASED: "None of the fields asked for could be released.",
-    ReasonCode.FIELD_NOT_IN_AGREEMENT: "Some fields asked for are not in the agreement.",
-}
+# The reasons a refusal can give (what explains a release is no reason for a refusal).
+REFUSAL_CODES = frozenset(c.value for c in ReasonCode) - {c.value for c in EXPLAINS_A_RELEASE}
 
 
 @dataclass(frozen=True)
@@ -73,12 +61,12 @@ def refusals(
     for (reasons,) in rows:
         total += 1
         codes = {str(r.get("code")) for r in reasons if isinstance(r, dict)}
-        by_code.update(codes & REASONS_FOR_STAFF.keys())
+        by_code.update(codes & REFUSAL_CODES)
     return RefusalReport(
         since=since,
         decisions=total,
         reasons=tuple(
-            RefusalCount(code, REASONS_FOR_STAFF[code], count)
+            RefusalCount(code, meaning(code, Audience.STAFF), count)
             for code, count in by_code.most_common()
         ),
     )

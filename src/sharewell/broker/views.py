@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from collections.abc import Sequence
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Query, Request
@@ -16,8 +17,10 @@ from sharewell.accounts.services import StaffIdentity
 from sharewell.broker import queries
 from sharewell.broker import services as broker
 from sharewell.broker.schemas import DecisionRequest
+from sharewell.consent.vocabulary import spaced_nino
 from sharewell.errors import NotFound
 from sharewell.register import services as register
+from sharewell.register.labels import Labels, labels_for
 from sharewell.register.vocabulary import PURPOSE_TITLES, AgreementStatus
 from sharewell.web.deps import SessionDep
 from sharewell.web.sessions import csrf_protected, staff_with_role
@@ -120,15 +123,24 @@ def make_request(
         body,
         idempotency_key=f"staff-{staff.id}-{idempotency_key}" if idempotency_key else None,
     )
+    decision = summary.decisions[0]
+    labels = labels_for(
+        session,
+        fields_under=[
+            (summary.agreement or "", n) for n in (*decision.released, *decision.refused)
+        ],
+    )
     return render(
         request,
         "staff/decision.html",
         {
-            "title": f"Decision: {OUTCOME_TAGS[summary.decisions[0].outcome]['text'].lower()}",
+            "title": f"Decision: {OUTCOME_TAGS[decision.outcome]['text'].lower()}",
             "outcome_tags": OUTCOME_TAGS,
             "staff": staff,
             "summary": summary,
-            "decision": summary.decisions[0],
+            "decision": decision,
+            "labels": labels,
+            "person": spaced_nino(body.subjects[0].value),
             "purpose_title": PURPOSE_TITLES.get(body.purpose, body.purpose.value),
         },
     )
@@ -159,6 +171,18 @@ REQUEST_TITLE = "Decisions on one request"
 Page = Annotated[int, Query(ge=1, le=1_000_000)]
 
 
+def _labels_of(
+    session: Session,
+    decisions: Sequence[queries.DecisionRecord],
+    *requests: queries.RequestRecord,
+) -> Labels:
+    """The words for every agreement and field these decisions name, in one go."""
+    asked = [*(d.request for d in decisions), *requests]
+    return labels_for(
+        session, fields_under={(r.agreement or "", name) for r in asked for name in r.fields_asked}
+    )
+
+
 def _check_page_exists(page: queries.DecisionPage) -> None:
     if page.page > page.pages:
         raise NotFound(
@@ -181,6 +205,7 @@ def decisions_made(
             "staff": staff,
             "found": found,
             "outcome_tags": OUTCOME_TAGS,
+            "labels": _labels_of(session, found.decisions),
             "pagination": pagination(found, "/staff/decisions"),
         },
     )
@@ -200,6 +225,7 @@ def request_decided(
             "staff": staff,
             "found": found,
             "outcome_tags": OUTCOME_TAGS,
+            "labels": _labels_of(session, found.decisions.decisions, found.request),
             "pagination": pagination(found.decisions, f"/staff/decisions/{request_id}"),
         },
     )

@@ -49,3 +49,11 @@ DPV_STATUS: dict[ConsentStatus, str] = {
     # export also names the right that was exercised.
     ConsentStatus.OBJECTED: "dpv:ConsentRefused",
 }
+
+
+def spaced_nino(nino: str) -> str:
+    """A National Insurance number as people write it: ``QQ123456C`` → ``QQ 12 34 56 C``."""
+    plain = nino.replace(" ", "").upper()
+    if len(plain) != 9:
+        return plain
+    return f"{plain[:2]} {plain[2:4]} {plain[4:6]} {plain[6:8]} {plain[8]}"

@@ -52,7 +52,10 @@ def public_key() -> None:
 
 @app.command("rotate-key")
 def rotate_key() -> None:
-    """Retire the signing key and start signing with a new one (see docs/user/auditor.md)."""
+    """Retire the signing key and start signing with a new one.
+
+    See "Rotating the key" in docs/auditor.md.
+    """
     signer, retired = rotate_signing_key(load_settings())
     console.print(f"Retired the old key to {retired}. Restart the server so it signs with:")
     typer.echo(signer.vkey)
@@ -67,7 +70,8 @@ def checkpoint() -> None:
 
 @app.command()
 def integrate() -> None:
-    """Integrate new entries and sign a checkpoint now (the sequencer does this every second)."""
+    """Integrate new entries and sign a checkpoint now (a running server's sequencer does this
+    every half second, or every SHAREWELL_CHECKPOINT_INTERVAL seconds)."""
     engine = open_engine()
     try:
         size = integrate_once(engine, load_signer(load_settings()))

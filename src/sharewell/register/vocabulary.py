@@ -24,6 +24,26 @@ class Role(StrEnum):
     ADMIN = "admin"
 
 
+# What people read for each kind, role and class (never the code).
+ORGANISATION_KIND_TITLES: dict[str, str] = {
+    OrganisationKind.COUNCIL: "Council",
+    OrganisationKind.DWP: "Department for Work and Pensions",
+    OrganisationKind.HMRC: "HM Revenue and Customs",
+    OrganisationKind.SCHOOL: "School",
+    OrganisationKind.HEALTH: "Health body",
+    OrganisationKind.POLICE: "Police",
+    OrganisationKind.ENERGY_SUPPLIER: "Energy supplier",
+    OrganisationKind.GOVERNMENT_DEPARTMENT: "Government department",
+    OrganisationKind.PARTNER: "Partner organisation",
+}
+ROLE_TITLES: dict[str, str] = {
+    Role.OFFICER: "Officer",
+    Role.DPO: "Data protection officer",
+    Role.AUDITOR: "Auditor",
+    Role.ADMIN: "Administrator",
+}
+
+
 class Sensitivity(StrEnum):
     IDENTIFIER = "identifier"
     CONTACT = "contact"

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from sharewell.broker import history as broker_history
+from sharewell.broker.wording import Audience, explain
 from sharewell.consent import services as consent
 from sharewell.errors import NotFound
 from sharewell.ledger import merkle
@@ -27,7 +28,7 @@ from sharewell.ledger.errors import LedgerError
 from sharewell.ledger.note import Verifier
 from sharewell.register.labels import GatewayLabel, Labels, labels_for
 from sharewell.register.vocabulary import PURPOSE_TITLES, Purpose
-from sharewell.trail.wording import CAPTURED_VIA, CONSENT_CHANGES, reason_for_citizen
+from sharewell.trail.wording import CAPTURED_VIA, CONSENT_CHANGES, RECORDED_BY
 
 CITIZEN_CAPTURE = "portal"
 
@@ -72,6 +73,7 @@ class TrailEntry:
     agreement_title: str | None
     discloser: str | None
     summary: str
+    headline: str  # the record's page title
 
 
 @dataclass(frozen=True)
@@ -166,20 +168,25 @@ def _explain(index: int, body: dict[str, Any], labels: Labels) -> TrailEntry:
         return tuple(FieldShown(name, labels.field(discloser, name)) for name in names)
 
     agreement_title = labels.agreements.get(agreement_id) if agreement_id else None
+    organisation = labels.organisation(organisation_id)
     if kind == "consent":
+        headline = CONSENT_CHANGES.get(outcome, "You made a choice about sharing")
+        if organisation_id == consent.OPERATOR:  # nobody's staff: the person, or a partner's system
+            organisation = RECORDED_BY.get(str(details.get("captured_via")), "Sharewell")
         about = f"the agreement “{agreement_title or agreement_id}”" if agreement_id else None
         about = about or f"“{_purpose_title(purpose)}”"
         how = CAPTURED_VIA.get(str(details.get("captured_via")))
         summary = f"{CONSENT_CHANGES.get(outcome, outcome.capitalize())} for {about}"
         summary += f" ({how})." if how else "."
     else:
-        summary = f"{labels.organisation(organisation_id)} asked for information about you."
+        headline = f"{organisation} asked for information about you"
+        summary = headline + "."
     return TrailEntry(
         index=index,
         time=_parse_time(body.get("time")),
         kind=kind,
         organisation_id=organisation_id,
-        organisation=labels.organisation(organisation_id),
+        organisation=organisation,
         purpose=purpose,
         purpose_title=_purpose_title(purpose)
         if purpose is not None or not _strings(details.get("purposes"))
@@ -187,7 +194,7 @@ def _explain(index: int, body: dict[str, Any], labels: Labels) -> TrailEntry:
         outcome=outcome,
         released=shown(_strings(body.get("fields"))),
         refused=shown(_strings(details.get("refused_fields"))),
-        reasons=tuple(reason_for_citizen(code) for code in codes),
+        reasons=explain(outcome, codes, Audience.RESIDENT),
         reason_codes=codes,
         gateways=tuple(
             labels.gateways[g] for g in _strings(body.get("gateways")) if g in labels.gateways
@@ -196,6 +203,7 @@ def _explain(index: int, body: dict[str, Any], labels: Labels) -> TrailEntry:
         agreement_title=agreement_title,
         discloser=labels.organisation(discloser) if discloser else None,
         summary=summary,
+        headline=headline,
     )
 
 

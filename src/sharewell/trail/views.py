@@ -90,7 +90,7 @@ def entry(
         request,
         "citizen/entry.html",
         {
-            "title": f"Record {index}",
+            "title": found.headline,
             "citizen": citizen,
             "entry": found,
             "outcome_tags": OUTCOME_TAGS,
@@ -105,11 +105,11 @@ def check(
     found = trail.entry_for(session, citizen.subject_id, index)
     result = trail.check_entry(session, citizen.subject_id, index, _signer(request).verifier())
     if result.included:
-        title = f"Record {index} is in the public log"
+        title = "This record is in the public log"
     elif result.pending:
-        title = f"Record {index} is not in a signed checkpoint yet"
+        title = "This record is not in a signed checkpoint yet"
     else:
-        title = f"Record {index} could not be checked"
+        title = "This record could not be checked"
     return render(
         request,
         "citizen/check.html",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -12,8 +12,14 @@ from fastapi import Request, Response
 from fastapi.templating import Jinja2Templates
 from jinja2 import ChoiceLoader, Environment, PackageLoader, PrefixLoader, select_autoescape
 
+from sharewell.broker.wording import Audience, explain
 from sharewell.paging import Paged
-from sharewell.register.vocabulary import PURPOSE_TITLES, Purpose
+from sharewell.register.vocabulary import (
+    ORGANISATION_KIND_TITLES,
+    PURPOSE_TITLES,
+    ROLE_TITLES,
+    Purpose,
+)
 from sharewell.web.sessions import csrf_token
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -31,6 +37,19 @@ def purpose_title(code: str) -> str:
         return PURPOSE_TITLES[Purpose(code)]
     except ValueError:
         return code
+
+
+def reasons_for_staff(outcome: str, reasons: Iterable[Any]) -> tuple[str, ...]:
+    """A decision's reasons in staff words (each reason has its ``code``)."""
+    return explain(outcome, [str(r.code) for r in reasons], Audience.STAFF)
+
+
+def role_title(code: str) -> str:
+    return ROLE_TITLES.get(code, humanise(code))
+
+
+def organisation_kind_title(code: str) -> str:
+    return ORGANISATION_KIND_TITLES.get(code, humanise(code))
 
 
 def humanise(value: str) -> str:
@@ -93,4 +112,7 @@ def build_templates() -> Jinja2Templates:
     environment.filters["govuk_date"] = govuk_date
     environment.filters["purpose_title"] = purpose_title
     environment.filters["humanise"] = humanise
+    environment.filters["role_title"] = role_title
+    environment.filters["organisation_kind"] = organisation_kind_title
+    environment.globals["reasons_for_staff"] = reasons_for_staff
     return Jinja2Templates(env=environment)

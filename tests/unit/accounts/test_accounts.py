@@ -53,13 +53,23 @@ def test_a_code_works_once_and_wrong_codes_count_towards_the_lockout(staff: Sess
     user = register.get_staff_user(staff, EMAIL)
     code = accounts.current_code(staff, EMAIL, now=NOW)
     accounts.check_code(staff, user.id, code, now=NOW)
-    with pytest.raises(CodeRefused):
+    with pytest.raises(CodeRefused) as again:
         accounts.check_code(staff, user.id, code, now=NOW)  # the same code again
+    # Said as it is (wait for the next code), and not a guess: it does not count.
+    assert again.value.message == "You have already used this security code."
+    assert "Wait for your authenticator app to show a new code" in (again.value.hint or "")
     for _ in range(accounts.MAX_FAILED_ATTEMPTS - 1):
         with pytest.raises(CodeRefused):
             accounts.check_code(staff, user.id, "000000", now=NOW)
     later = NOW + dt.timedelta(seconds=60)
-    with pytest.raises(CodeRefused):  # five failures in all: locked, even for a good code
+    accounts.check_code(  # four wrong codes: not yet locked
+        staff, user.id, accounts.current_code(staff, EMAIL, now=later), now=later
+    )
+    for _ in range(accounts.MAX_FAILED_ATTEMPTS):
+        with pytest.raises(CodeRefused):
+            accounts.check_code(staff, user.id, "000000", now=later)
+    later = later + dt.timedelta(seconds=60)
+    with pytest.raises(CodeRefused):  # five failures in a row: locked, even for a good code
         accounts.check_code(
             staff, user.id, accounts.current_code(staff, EMAIL, now=later), now=later
         )

@@ -88,7 +88,7 @@ def test_the_trail_holds_every_entry_about_the_person_newest_first_and_no_one_el
     assert newest.released[0].label != newest.released[0].name  # a title people can read
     assert newest.gateways
     assert all(g.citation and g.url for g in newest.gateways)
-    assert "You had given your consent to this sharing." in newest.reasons
+    assert "You had given your consent." in newest.reasons
     oldest = trail.entries[-1]
     assert "consent_required" in oldest.reason_codes
     assert any("you had not given it" in reason for reason in oldest.reasons)
