@@ -37,6 +37,7 @@ from http_message_signatures import HTTPMessageSigner, MappingKeyResolver, algor
 from sqlalchemy import Engine
 
 from sharewell import db
+from sharewell.accounts import staff as staff_accounts
 from sharewell.broker import client_auth
 from sharewell.broker import services as broker
 from sharewell.broker.schemas import DecisionRequest
@@ -73,7 +74,7 @@ def prepare(engine: Engine, home: Path, people: int) -> tuple[list[str], bytes, 
             .splitlines()[1:]
             if line.split(",")[2]
         ]
-        dpo = register.get_staff_user(session, "dpo@northbridge.example")
+        dpo = staff_accounts.by_email(session, "dpo@northbridge.example")
         # Every claimant is known (a first request about someone also makes their subject and
         # trail key: a one-off cost the steady state does not pay); half have consented.
         subjects = [consent.resolve_subject(session, "nino", n, create=True) for n in ninos]

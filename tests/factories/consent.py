@@ -8,12 +8,13 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from sharewell.accounts import staff as staff_accounts
+from sharewell.accounts.staff import StaffMember
 from sharewell.consent import services
 from sharewell.consent.models import ConsentRecord, Subject, SubjectIdentifier
 from sharewell.consent.schemas import ConsentScope
 from sharewell.consent.vocabulary import CaptureMethod, ConsentStatus, IdentifierScheme
 from sharewell.ledger import services as ledger
-from sharewell.register.models import StaffUser
 
 NINO = "AB123456C"
 OTHER_NINO = "CE654321A"
@@ -33,12 +34,10 @@ def new_subject(session: Session, nino: str = NINO) -> Subject:
     return services.resolve_subject(session, IdentifierScheme.NINO, nino, create=True)
 
 
-def officer(session: Session, organisation_id: str = "northbridge") -> StaffUser:
-    return session.scalars(
-        select(StaffUser).where(
-            StaffUser.organisation_id == organisation_id, StaffUser.role == "officer"
-        )
-    ).one()
+def officer(session: Session, organisation_id: str = "northbridge") -> StaffMember:
+    staff = staff_accounts.staff_of(session, organisation_id)
+    (found,) = [m for m in staff if m.role == "officer"]
+    return found
 
 
 def record(

@@ -9,6 +9,9 @@ import yaml
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from sharewell.accounts import staff as staff_accounts
+from sharewell.accounts.models import StaffUser
+from sharewell.accounts.staff import StaffMember
 from sharewell.demo.cli import demo_register_text
 from sharewell.register import services
 from sharewell.register.models import (
@@ -18,7 +21,6 @@ from sharewell.register.models import (
     DatasetField,
     DatasetRecord,
     Organisation,
-    StaffUser,
 )
 
 MUTABLE_TABLES = (
@@ -70,12 +72,9 @@ def agreement_yaml(**overrides: Any) -> str:
     return yaml.safe_dump(document, sort_keys=False)
 
 
-def dpo(session: Session, organisation_id: str) -> StaffUser:
-    return session.scalars(
-        select(StaffUser).where(
-            StaffUser.organisation_id == organisation_id, StaffUser.role == "dpo"
-        )
-    ).one()
+def dpo(session: Session, organisation_id: str) -> StaffMember:
+    (found,) = [m for m in staff_accounts.staff_of(session, organisation_id) if m.role == "dpo"]
+    return found
 
 
 TODAY = dt.date(2026, 11, 25)

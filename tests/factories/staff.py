@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from sharewell import db
 from sharewell.accounts import services as accounts
-from sharewell.register import services as register
+from sharewell.accounts import staff as staff_accounts
 from web.pages import check_page
 
 PASSWORD = "correct horse battery staple"
@@ -21,7 +21,7 @@ PASSWORD = "correct horse battery staple"
 
 def enrol_all_staff(session: Session) -> None:
     """Give every member of staff in the register PASSWORD and a TOTP secret."""
-    for user in register.list_staff_users(session):
+    for user in staff_accounts.everyone(session):
         accounts.set_credentials(session, user.email, PASSWORD)
 
 
@@ -44,7 +44,7 @@ class _Unused(Exception):
 def fresh_code(engine: Engine, email: str) -> str:
     """A code this member of staff has not used yet (a code works once)."""
     with db.transaction(engine) as session:
-        user = register.get_staff_user(session, email)
+        user = staff_accounts.by_email(session, email)
         # Oldest first, so several sign-ins fit in one window; but not the last step's code
         # near a step boundary: once the boundary passes before it is sent, it is too old.
         near_boundary = 30 - time.time() % 30 < 5

@@ -27,13 +27,12 @@ from factories.serving import served
 from factories.staff import PASSWORD, browser, csrf, enrol_all_staff, sign_in
 from sharewell import db
 from sharewell.accounts import services as accounts
+from sharewell.accounts import staff as staff_accounts
 from sharewell.accounts.errors import SignInFailed
-from sharewell.accounts.models import StaffCredential
+from sharewell.accounts.models import StaffCredential, StaffUser
 from sharewell.broker import client_auth
 from sharewell.broker.errors import ClientKeyRevoked
 from sharewell.config import Settings
-from sharewell.register import services as register
-from sharewell.register.models import StaffUser
 from sharewell.web.app import create_app
 from web.pages import check_page
 
@@ -55,11 +54,11 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         engine = migrated_engine(url)
         with db.transaction(engine) as session:
             ada_consents(session, home)
-            register.add_staff_user(
+            staff_accounts.add(
                 session, "southmere", email=OTHER_ADMIN, name="Sam Admin", role="admin"
             )
             for email in BROWSER_ADMINS.values():
-                register.add_staff_user(
+                staff_accounts.add(
                     session, "northbridge", email=email, name="Browser Admin", role="admin"
                 )
             southmere_client = register_client(session, "southmere", "Southmere housing").key_id
@@ -103,12 +102,12 @@ def clients_of(engine: Engine, organisation: str) -> dict[str, str]:
 
 def user_id(engine: Engine, email: str) -> int:
     with db.transaction(engine) as session:
-        return register.get_staff_user(session, email).id
+        return staff_accounts.by_email(session, email).id
 
 
 def password_hash(engine: Engine, email: str) -> str:
     with db.transaction(engine) as session:
-        credential = session.get(StaffCredential, register.get_staff_user(session, email).id)
+        credential = session.get(StaffCredential, staff_accounts.by_email(session, email).id)
         assert credential is not None
         return credential.password_hash
 
@@ -134,7 +133,7 @@ def test_an_admin_sees_every_organisation_and_each_ones_datasets(world, admin) -
     assert "Housing Benefit" in detail
     assert "weekly_income" in detail
     with db.transaction(world[1]) as session:
-        count = len(register.staff_of(session, "northbridge"))
+        count = len(staff_accounts.staff_of(session, "northbridge"))
     assert re.search(rf"Staff</dt>\s*<dd[^>]*>{count}\b", detail)
     page(admin, "/staff/organisations/nowhere", 404)
 
@@ -173,7 +172,7 @@ def test_an_admin_adds_a_member_of_staff_and_gives_them_a_way_to_sign_in(world, 
     assert "new.starter@northbridge.example" in detail  # kept as sign-in reads it
     assert "Not set up" in detail
     with db.transaction(engine) as session:
-        user = register.get_staff_user(session, "new.starter@northbridge.example")
+        user = staff_accounts.by_email(session, "new.starter@northbridge.example")
         assert (user.organisation_id, user.role) == ("northbridge", "officer")
         assert not accounts.has_credentials(session, user.id)
 

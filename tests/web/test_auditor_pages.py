@@ -29,6 +29,7 @@ from factories.databases import fresh_database, migrated_engine
 from factories.serving import served
 from factories.staff import PASSWORD, browser, csrf, enrol_all_staff, sign_in
 from sharewell import db
+from sharewell.accounts import staff as staff_accounts
 from sharewell.cli import app as sharewell_cli
 from sharewell.config import Settings
 from sharewell.ledger import history, merkle
@@ -38,7 +39,6 @@ from sharewell.ledger.keys import ensure_signing_key, witnesses_path
 from sharewell.ledger.models import LedgerEntry, LedgerNode
 from sharewell.ledger.note import CosignatureSigner, Note, Signer, Verifier
 from sharewell.ledger.verification import Verifications, registry
-from sharewell.register import services as register
 from sharewell.web.app import create_app
 from web.pages import check_page
 
@@ -108,7 +108,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         with db.transaction(engine) as session:
             ada_consents(session, home)
             for email in BROWSER_AUDITORS.values():
-                register.add_staff_user(
+                staff_accounts.add(
                     session, "northbridge", email=email, name="Browser Auditor", role="auditor"
                 )
             enrol_all_staff(session)

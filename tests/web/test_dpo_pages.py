@@ -20,6 +20,7 @@ from factories.portal import build_borough
 from factories.serving import served
 from factories.staff import PASSWORD, csrf, enrol_all_staff, sign_in
 from sharewell import db
+from sharewell.accounts import staff as staff_accounts
 from sharewell.config import Settings
 from sharewell.ledger import services as ledger
 from sharewell.register import services as register
@@ -60,7 +61,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[FastAPI, E
         with db.transaction(engine) as session:
             build_borough(session, home)  # includes refused and partly refused decisions
             for email in BROWSER_DPOS.values():
-                register.add_staff_user(
+                staff_accounts.add(
                     session, "southmere", email=email, name="Browser DPO", role="dpo"
                 )
             enrol_all_staff(session)

@@ -20,10 +20,10 @@ from factories.databases import fresh_database, migrated_engine
 from factories.serving import served
 from factories.staff import PASSWORD, browser, csrf, enrol_all_staff, sign_in
 from sharewell import db
+from sharewell.accounts import staff as staff_accounts
 from sharewell.broker import services as broker
 from sharewell.broker.schemas import DecisionRequest
 from sharewell.config import Settings
-from sharewell.register import services as register
 from sharewell.web.app import create_app
 from web.pages import check_page
 
@@ -67,7 +67,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         with db.transaction(engine) as session:
             ada_consents(session, home)
             for email in BROWSER_OFFICERS.values():
-                register.add_staff_user(
+                staff_accounts.add(
                     session, SCHOOLS, email=email, name="Browser Officer", role="officer"
                 )
             enrol_all_staff(session)

@@ -12,8 +12,8 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from sharewell.accounts import services as accounts
+from sharewell.accounts import staff as staff_accounts
 from sharewell.accounts.models import StaffCredential, StaffSession
-from sharewell.register import services as register
 
 # 24 URL-safe characters: 144 random bits, far past guessing, and easy to copy.
 GENERATED_PASSWORD_BYTES = 18
@@ -75,7 +75,7 @@ def issue_credentials(session: Session, email: str, *, now: dt.datetime) -> Issu
     """
     password = secrets.token_urlsafe(GENERATED_PASSWORD_BYTES)
     enrolment = accounts.set_credentials(session, email, password)
-    user_id = register.get_staff_user(session, email).id
+    user_id = staff_accounts.by_email(session, email).id
     credential = session.get(StaffCredential, user_id)
     assert credential is not None  # set_credentials just wrote it
     credential.failed_attempts = 0

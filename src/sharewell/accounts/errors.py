@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sharewell.errors import InvalidInput, Unauthenticated
+from sharewell.errors import Conflict, InvalidInput, NotFound, Unauthenticated
 
 
 class SignInFailed(Unauthenticated):
@@ -15,3 +15,18 @@ class CodeRefused(Unauthenticated):
 
 class PasswordTooWeak(InvalidInput):
     """A new password is too short to be safe."""
+
+
+class StaffUserNotFound(NotFound):
+    def __init__(self, email: str) -> None:
+        super().__init__(f"There is no staff user with email '{email}'.")
+
+
+class StaffEmailTaken(Conflict):
+    """A member of staff already has this email address (emails are how staff sign in)."""
+
+    def __init__(self, email: str) -> None:
+        super().__init__(
+            f"A member of staff already has the email address {email}.",
+            hint="Each person signs in with their own email address: check it, or use theirs.",
+        )

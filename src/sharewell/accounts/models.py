@@ -1,5 +1,7 @@
 """The accounts tables.
 
+``staff_users``: the members of staff of each organisation in the register, with their role
+(the organisation is the register's; who works there, and as what, is this domain's).
 ``staff_credentials``: a member of staff's password hash (argon2id) and TOTP secret, and the
 last time step a code was accepted for (so a code works once), and how many wrong passwords or
 codes came since the last sign-in (too many lock sign-in for a while). ``staff_sessions``: each
@@ -12,12 +14,33 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import BigInteger, DateTime, ForeignKey, Integer, String, UniqueConstraint, func
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    UniqueConstraint,
+    func,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sharewell.db import Base
+from sharewell.register.vocabulary import Role, check_constraint_values
 
 SESSION_ID_LENGTH = 64  # hex SHA-256 of the cookie's token
+
+
+class StaffUser(Base):
+    __tablename__ = "staff_users"
+    __table_args__ = (CheckConstraint(f"role IN ({check_constraint_values(Role)})", name="role"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    organisation_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
+    role: Mapped[str] = mapped_column(String(20))
 
 
 class StaffCredential(Base):

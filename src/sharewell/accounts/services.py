@@ -1,6 +1,6 @@
 """Signing staff in: a password checked with argon2id, then a TOTP code (RFC 6238) that works
-once, then a session the server can end. The register owns who the staff are; this domain owns
-only how they prove it."""
+once, then a session the server can end. Who the staff are is `accounts.staff`; this module
+owns only how they prove it."""
 
 from __future__ import annotations
 
@@ -15,11 +15,11 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.orm import Session, object_session
 
-from sharewell.accounts.errors import CodeRefused, PasswordTooWeak, SignInFailed
+from sharewell.accounts import staff as staff_accounts
+from sharewell.accounts.errors import CodeRefused, PasswordTooWeak, SignInFailed, StaffUserNotFound
 from sharewell.accounts.models import StaffCredential, StaffSession
-from sharewell.register import services as register
-from sharewell.register.errors import StaffUserNotFound
-from sharewell.register.models import StaffUser
+from sharewell.accounts.staff import StaffMember
+from sharewell.register.labels import labels_for
 
 MIN_PASSWORD_LENGTH = 12
 MAX_FAILED_ATTEMPTS = 5
@@ -60,7 +60,7 @@ def set_credentials(
             f"The password is {len(password)} characters; use at least {MIN_PASSWORD_LENGTH}.",
             hint="A few unrelated words make a long password that is easy to remember.",
         )
-    user = register.get_staff_user(session, email)
+    user = staff_accounts.by_email(session, email)
     secret = totp_secret or pyotp.random_base32()
     credential = session.get(StaffCredential, user.id)
     if credential is None:
@@ -88,7 +88,7 @@ def check_password(
     are real.
     """
     try:
-        user = register.get_staff_user(session, email.strip().lower())
+        user = staff_accounts.by_email(session, email.strip().lower())
     except StaffUserNotFound:
         user = None
     credential = (
@@ -112,7 +112,7 @@ def check_password(
         )
     if _hasher.check_needs_rehash(credential.password_hash):
         credential.password_hash = _hasher.hash(password)
-    return _identity(user)
+    return _identity(session, user)
 
 
 def _locked(credential: StaffCredential, now: dt.datetime) -> bool:
@@ -167,7 +167,7 @@ def _code_refused() -> CodeRefused:
 
 def current_code(session: Session, email: str, *, now: dt.datetime) -> str:
     """The code an authenticator app would show now (for the demo's made-up staff)."""
-    user = register.get_staff_user(session, email)
+    user = staff_accounts.by_email(session, email)
     credential = session.get(StaffCredential, user.id)
     if credential is None:
         raise SignInFailed(f"{email} has no password or security code set up.")
@@ -194,7 +194,7 @@ def signed_in(session: Session, token: str, *, now: dt.datetime) -> StaffIdentit
     stored = session.get(StaffSession, _session_id(token))
     if stored is None or stored.revoked_at is not None or _aware(stored.expires_at) <= now:
         return None
-    return _identity(register.get_staff_user_by_id(session, stored.staff_user_id))
+    return _identity(session, staff_accounts.by_id(session, stored.staff_user_id))
 
 
 def close_session(session: Session, token: str, *, now: dt.datetime) -> None:
@@ -213,12 +213,13 @@ def _aware(moment: dt.datetime) -> dt.datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
 
 
-def _identity(user: StaffUser) -> StaffIdentity:
+def _identity(session: Session, user: StaffMember) -> StaffIdentity:
+    names = labels_for(session, organisations=[user.organisation_id])
     return StaffIdentity(
         id=user.id,
         email=user.email,
         name=user.name,
         organisation=user.organisation_id,
-        organisation_name=user.organisation.name,
+        organisation_name=names.organisation(user.organisation_id),
         role=user.role,
     )

@@ -10,26 +10,22 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from enum import StrEnum
-from typing import Any
 
 from sqlalchemy import (
     BigInteger,
     CheckConstraint,
-    DateTime,
-    Dialect,
     ForeignKey,
     Integer,
     LargeBinary,
     String,
     Text,
-    TypeDecorator,
     UniqueConstraint,
     func,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from sharewell.consent.vocabulary import CaptureMethod, ConsentStatus, IdentifierScheme
-from sharewell.db import Base
+from sharewell.db import Base, UtcDateTime
 from sharewell.ledger.entries import TRAIL_KEY_BYTES
 from sharewell.register.vocabulary import Purpose, check_constraint_values
 
@@ -45,28 +41,6 @@ def _one_of(column: str, enum: type[StrEnum], name: str) -> CheckConstraint:
 
 def _new_id() -> str:
     return str(uuid.uuid4())
-
-
-class UtcDateTime(TypeDecorator[dt.datetime]):
-    """A timezone-aware time, stored in UTC; SQLite's naive values come back as UTC."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> Any:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("consent times must be timezone-aware")
-        return value.astimezone(dt.UTC)
-
-    def process_result_value(self, value: Any, dialect: Dialect) -> dt.datetime | None:
-        if value is None:
-            return None
-        moment = value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value))
-        if moment.tzinfo is None:
-            return moment.replace(tzinfo=dt.UTC)
-        return moment.astimezone(dt.UTC)
 
 
 class Subject(Base):

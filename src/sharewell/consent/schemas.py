@@ -10,7 +10,6 @@ import datetime as dt
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from sharewell.consent.models import ConsentRecord
 from sharewell.consent.vocabulary import CaptureMethod, ConsentStatus, ScopeKind
 from sharewell.register.vocabulary import PURPOSE_TITLES, Purpose
 
@@ -36,6 +35,25 @@ class ConsentScope:
 
 
 @dataclass(frozen=True)
+class ConsentChange:
+    """One consent record (a consent, withdrawal or objection), as other domains read it."""
+
+    id: str
+    subject_id: str
+    agreement_id: str | None
+    purpose: str | None
+    recipient_id: str | None
+    state: str
+    recorded_at: dt.datetime
+    captured_via: str
+    captured_by_id: int | None
+    wording: str | None
+    wording_version: str | None
+    expires_at: dt.datetime | None
+    ledger_index: int
+
+
+@dataclass(frozen=True)
 class ConsentState:
     """The consent that applies to one request, and the record that decided it.
 
@@ -45,8 +63,8 @@ class ConsentState:
     """
 
     status: ConsentStatus | None
-    decided_by: ConsentRecord | None = None
-    lapsed: ConsentRecord | None = None
+    decided_by: ConsentChange | None = None
+    lapsed: ConsentChange | None = None
 
     @property
     def granted(self) -> bool:
@@ -103,7 +121,7 @@ def _day(moment: dt.datetime) -> str:
     return f"{local.day} {local:%B %Y}"
 
 
-def _about(record: ConsentRecord) -> str:
+def _about(record: ConsentChange) -> str:
     if record.agreement_id:
         about = f"for the agreement '{record.agreement_id}'"
     else:

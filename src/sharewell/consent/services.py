@@ -28,6 +28,7 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from sharewell.accounts.staff import StaffMember
 from sharewell.consent.errors import (
     ConsentInputInvalid,
     IdentifierInvalid,
@@ -35,7 +36,7 @@ from sharewell.consent.errors import (
     SubjectUnknown,
 )
 from sharewell.consent.models import ConsentRecord, Subject, SubjectIdentifier
-from sharewell.consent.schemas import ConsentScope, ConsentState
+from sharewell.consent.schemas import ConsentChange, ConsentScope, ConsentState
 from sharewell.consent.vocabulary import (
     DPV_STATUS,
     STAFF_CAPTURED,
@@ -49,14 +50,33 @@ from sharewell.ledger.entries import EntryKind, encode_entry, new_trail_key
 from sharewell.register import services as register
 from sharewell.register.dataset_import import NINO
 from sharewell.register.errors import AgreementNotFound, OrganisationNotFound
-from sharewell.register.models import Agreement, StaffUser
 from sharewell.register.schemas import Slug
+from sharewell.register.terms import AgreementTerms
 from sharewell.register.vocabulary import PURPOSE_TITLES, Purpose
 
 MAX_RECORD_ID = 100
 MAX_WORDING = 20_000
 # The organisation named on the ledger when no member of staff recorded the choice.
 OPERATOR = "sharewell"
+
+
+def _change(record: ConsentRecord) -> ConsentChange:
+    return ConsentChange(
+        id=record.id,
+        subject_id=record.subject_id,
+        agreement_id=record.agreement_id,
+        purpose=record.purpose,
+        recipient_id=record.recipient_id,
+        state=record.state,
+        recorded_at=record.recorded_at,
+        captured_via=record.captured_via,
+        captured_by_id=record.captured_by_id,
+        wording=record.wording,
+        wording_version=record.wording_version,
+        expires_at=record.expires_at,
+        ledger_index=record.ledger_index,
+    )
+
 
 _SLUG: TypeAdapter[str] = TypeAdapter(Slug)
 _SCHEMES = ", ".join(s.value for s in IdentifierScheme)
@@ -250,15 +270,15 @@ def subjects_by_identifier(
 
 def consent_histories(
     session: Session, subject_ids: Iterable[str]
-) -> dict[str, list[ConsentRecord]]:
+) -> dict[str, list[ConsentChange]]:
     """``consent_history`` for many subjects in one pass (for a batch of decisions)."""
     ids = list(set(subject_ids))
-    histories: dict[str, list[ConsentRecord]] = {subject_id: [] for subject_id in ids}
+    histories: dict[str, list[ConsentChange]] = {subject_id: [] for subject_id in ids}
     for start in range(0, len(ids), 500):
         for record in session.scalars(
             select(ConsentRecord).where(ConsentRecord.subject_id.in_(ids[start : start + 500]))
         ):
-            histories[record.subject_id].append(record)
+            histories[record.subject_id].append(_change(record))
     return {subject_id: sorted(records, key=_order) for subject_id, records in histories.items()}
 
 
@@ -284,7 +304,7 @@ class _Checked:
     status: ConsentStatus
     method: CaptureMethod
     kind: ScopeKind
-    agreement: Agreement | None
+    agreement: AgreementTerms | None
     purpose: Purpose | None
     recipient: str | None
     wording: str | None
@@ -299,11 +319,11 @@ def record_consent(
     scope: ConsentScope,
     state: ConsentStatus | str,
     captured_via: CaptureMethod | str,
-    captured_by: StaffUser | None = None,
+    captured_by: StaffMember | None = None,
     wording: str | None = None,
     expires_at: dt.datetime | None = None,
     now: dt.datetime | None = None,
-) -> ConsentRecord:
+) -> ConsentChange:
     """Record a consent, withdrawal or objection, and put it on the ledger.
 
     ``wording`` is the text the person was shown (required to grant consent). ``now`` is
@@ -331,7 +351,7 @@ def record_consent(
         )
         session.add(record)
         session.flush()
-    return record
+    return _change(record)
 
 
 def _check(
@@ -339,7 +359,7 @@ def _check(
     scope: ConsentScope,
     state: ConsentStatus | str,
     captured_via: CaptureMethod | str,
-    captured_by: StaffUser | None,
+    captured_by: StaffMember | None,
     wording: str | None,
     expires_at: dt.datetime | None,
     now: dt.datetime | None,
@@ -417,15 +437,22 @@ def _member(enum: type[_Choice], value: str, name: str, problems: list[str]) -> 
         return None
 
 
+def _terms_of(session: Session, agreement_id: str) -> AgreementTerms:
+    found = register.agreement_terms(session, [agreement_id]).get(agreement_id)
+    if found is None:
+        raise AgreementNotFound(agreement_id)
+    return found
+
+
 def _check_scope(
     session: Session, scope: ConsentScope, problems: list[str]
-) -> tuple[ScopeKind | None, Agreement | None, Purpose | None]:
+) -> tuple[ScopeKind | None, AgreementTerms | None, Purpose | None]:
     if (scope.agreement is None) == (scope.purpose is None):
         problems.append("scope: name either an agreement or a purpose (exactly one)")
         return None, None, None
     if scope.agreement is not None:
         try:
-            return ScopeKind.AGREEMENT, register.get_agreement(session, scope.agreement), None
+            return ScopeKind.AGREEMENT, _terms_of(session, scope.agreement), None
         except AgreementNotFound:
             problems.append(f"scope.agreement: there is no agreement '{scope.agreement}'")
             return ScopeKind.AGREEMENT, None, None
@@ -438,7 +465,7 @@ def _check_scope(
 
 
 def _check_recipient(
-    session: Session, recipient: str | None, agreement: Agreement | None, problems: list[str]
+    session: Session, recipient: str | None, agreement: AgreementTerms | None, problems: list[str]
 ) -> str | None:
     if recipient is None:
         return None
@@ -448,7 +475,7 @@ def _check_recipient(
         problems.append(f"scope.recipient: there is no organisation '{recipient}'")
         return None
     if agreement is not None:
-        parties = sorted(r.organisation_id for r in agreement.recipients)
+        parties = sorted(agreement.recipients)
         if recipient not in parties:
             problems.append(
                 f"scope.recipient: {recipient} does not receive data under "
@@ -475,7 +502,7 @@ def _wording_version(wording: str) -> str:
 
 
 def _ledger_entry(
-    subject: Subject, checked: _Checked, captured_by: StaffUser | None, version: str | None
+    subject: Subject, checked: _Checked, captured_by: StaffMember | None, version: str | None
 ) -> bytes:
     """The public entry: what was chosen, for what, how — never who (only a commitment)."""
     if captured_by is not None:
@@ -494,7 +521,7 @@ def _ledger_entry(
         details={
             "scope": checked.kind.value,
             "agreement": agreement.id if agreement else None,
-            "purposes": [p.code for p in agreement.purposes] if agreement else [],
+            "purposes": sorted(agreement.purposes) if agreement else [],
             "recipient": checked.recipient,
             "state": checked.status.value,
             "captured_via": checked.method.value,
@@ -512,13 +539,13 @@ def _iso(moment: dt.datetime) -> str:
 # --------------------------------------------------------------------------- deciding
 
 
-def consent_history(session: Session, subject_id: str) -> list[ConsentRecord]:
+def consent_history(session: Session, subject_id: str) -> list[ConsentChange]:
     """Every consent record about a subject, oldest first, in the order they were recorded."""
     get_subject(session, subject_id)
     records = session.scalars(
         select(ConsentRecord).where(ConsentRecord.subject_id == subject_id)
     ).all()
-    return sorted(records, key=_order)
+    return sorted((_change(r) for r in records), key=_order)
 
 
 def current_consent(
@@ -554,7 +581,7 @@ def current_consent(
 
 
 def decide(
-    records: Iterable[ConsentRecord],
+    records: Iterable[ConsentChange],
     *,
     agreement_id: str | None,
     purpose: str,
@@ -589,22 +616,22 @@ def decide(
     )
 
 
-def _order(record: ConsentRecord) -> tuple[dt.datetime, int]:
+def _order(record: ConsentChange) -> tuple[dt.datetime, int]:
     return record.recorded_at, record.ledger_index
 
 
-def _expired(record: ConsentRecord, moment: dt.datetime) -> bool:
+def _expired(record: ConsentChange, moment: dt.datetime) -> bool:
     return record.expires_at is not None and record.expires_at <= moment
 
 
-def _latest_standing(records: Sequence[ConsentRecord], moment: dt.datetime) -> ConsentRecord | None:
+def _latest_standing(records: Sequence[ConsentChange], moment: dt.datetime) -> ConsentChange | None:
     standing = [r for r in records if not _expired(r, moment)]
     return standing[-1] if standing else None
 
 
 def _outrank(
-    by_agreement: ConsentRecord | None, by_purpose: ConsentRecord | None
-) -> ConsentRecord | None:
+    by_agreement: ConsentChange | None, by_purpose: ConsentChange | None
+) -> ConsentChange | None:
     if by_agreement is None or by_purpose is None:
         return by_agreement or by_purpose
     refusal_since = by_purpose.state != ConsentStatus.GRANTED and _order(by_purpose) > _order(
@@ -645,28 +672,27 @@ def export_dpv(
     ``at`` (default now) also shows a ``dpv:ConsentExpired`` event at its expiry time.
     """
     moment = at or dt.datetime.now(dt.UTC)
-    agreements: dict[str, Agreement] = {}
+    history = consent_history(session, subject_id)
+    agreements = register.agreement_terms(
+        session, [r.agreement_id for r in history if r.agreement_id is not None]
+    )
     records = []
-    for record in consent_history(session, subject_id):
-        if record.agreement_id is not None and record.agreement_id not in agreements:
-            agreements[record.agreement_id] = register.get_agreement(session, record.agreement_id)
+    for record in history:
         records.append(_dpv_record(record, agreements.get(record.agreement_id or ""), moment))
     return {"@context": DPV_CONTEXT, "@graph": records}
 
 
 def _dpv_record(
-    record: ConsentRecord, agreement: Agreement | None, moment: dt.datetime
+    record: ConsentChange, agreement: AgreementTerms | None, moment: dt.datetime
 ) -> dict[str, Any]:
     status = ConsentStatus(record.state)
     process: dict[str, Any] = {"@type": "dpv:Process"}  # 27560 'pii processing'
     if agreement is not None:
         process["dct:identifier"] = agreement.id
         process["dct:title"] = agreement.title
-        process["dpv:hasPurpose"] = [_dpv_purpose(p.code) for p in agreement.purposes]
-        process["dpv:hasDataController"] = _dpv_organisation(agreement.discloser_id)
-        process["dpv:hasRecipient"] = [
-            _dpv_organisation(r.organisation_id) for r in agreement.recipients
-        ]
+        process["dpv:hasPurpose"] = [_dpv_purpose(p) for p in sorted(agreement.purposes)]
+        process["dpv:hasDataController"] = _dpv_organisation(agreement.discloser)
+        process["dpv:hasRecipient"] = [_dpv_organisation(r) for r in sorted(agreement.recipients)]
     else:
         process["dpv:hasPurpose"] = _dpv_purpose(str(record.purpose))
     if record.recipient_id is not None:
@@ -732,7 +758,7 @@ def _dpv_organisation(organisation_id: str) -> dict[str, Any]:
     return {"@type": "dpv:Organisation", "dct:identifier": organisation_id}
 
 
-def _dpv_duration(record: ConsentRecord) -> dict[str, Any]:
+def _dpv_duration(record: ConsentChange) -> dict[str, Any]:
     if record.expires_at is not None:
         return {"@type": "dpv:UntilTimeDuration", "rdf:value": _datetime_literal(record.expires_at)}
     return {

@@ -9,10 +9,11 @@ from importlib import resources
 from pathlib import Path
 
 import typer
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from sharewell.accounts import services as accounts
+from sharewell.accounts import staff as staff_accounts
 from sharewell.cli_support import console, open_engine, unit_of_work
 from sharewell.config import DEMO_OIDC_CLIENT_ID, DEMO_OIDC_CLIENT_SECRET, load_settings
 from sharewell.consent import services as consent
@@ -22,8 +23,7 @@ from sharewell.demo.borough import generate_borough
 from sharewell.demo.oidc_provider import DemoUser, build_provider, read_users, write_users
 from sharewell.progress import progress_bar
 from sharewell.register import services
-from sharewell.register.dataset_import import find_dataset, import_dataset_csv
-from sharewell.register.models import DatasetImport
+from sharewell.register.dataset_import import LastImport, import_dataset_csv, last_import
 from sharewell.register.vocabulary import AgreementStatus
 
 app = typer.Typer(
@@ -57,7 +57,7 @@ def activate_demo_agreements(session: Session, *, today: dt.date | None = None) 
                 session,
                 agreement_id,
                 AgreementStatus.ACTIVE,
-                actor=services.get_staff_user(session, dpo),
+                actor=staff_accounts.by_email(session, dpo),
                 reason="Demo: signed off by both parties.",
                 today=today,
             )
@@ -147,7 +147,7 @@ def _demo_consents(session: Session) -> tuple[list[str], list[str]]:
     ninos = services.dataset_ninos(
         session, "northbridge", "housing-benefit-claims", limit=2 * DEMO_CONSENTING_CLAIMANTS
     )
-    officer = services.get_staff_user(session, "officer@northbridge.example")
+    officer = staff_accounts.by_email(session, "officer@northbridge.example")
     for nino in ninos[::2]:
         subject = consent.resolve_subject(session, "nino", nino, create=True)
         if not consent.consent_history(session, subject.id):
@@ -215,7 +215,7 @@ def oidc_provider(
 def _enrol_demo_staff(session: Session) -> int:
     """Give every made-up member of staff without a password the demo one (and a TOTP key)."""
     enrolled = 0
-    for user in services.list_staff_users(session):
+    for user in staff_accounts.everyone(session):
         if not accounts.has_credentials(session, user.id):
             accounts.set_credentials(session, user.email, DEMO_PASSWORD)
             enrolled += 1
@@ -235,13 +235,7 @@ def _load_extracts(engine: Engine, out_dir: Path) -> None:
         for csv_path in sorted(out_dir.glob("*/*.csv")):
             organisation_id, key = csv_path.parent.name, csv_path.stem
             with transaction(engine) as session:
-                dataset = find_dataset(session, organisation_id, key)
-                last = session.scalar(
-                    select(DatasetImport)
-                    .where(DatasetImport.dataset_id == dataset.id)
-                    .order_by(DatasetImport.id.desc())
-                    .limit(1)
-                )
+                last = last_import(session, organisation_id, key)
                 if (
                     last is not None
                     and last.filename == csv_path.name
@@ -262,7 +256,7 @@ def _data_rows(path: Path) -> int:
         return max(sum(1 for _ in handle) - 1, 0)
 
 
-def _same_file(last: DatasetImport, path: Path) -> bool:
+def _same_file(last: LastImport, path: Path) -> bool:
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         for chunk in iter(lambda: handle.read(1 << 20), b""):

@@ -16,8 +16,7 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from sharewell.consent.models import UtcDateTime
-from sharewell.db import Base
+from sharewell.db import Base, UtcDateTime
 
 EMAIL_LENGTH = 320  # RFC 5321: 64 for the local part, @, 255 for the domain
 TEMPLATE_LENGTH = 50

@@ -11,10 +11,11 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from sharewell.accounts import administration
+from sharewell.accounts import staff as staff_accounts
+from sharewell.accounts.errors import StaffEmailTaken
 from sharewell.accounts.services import StaffIdentity
+from sharewell.accounts.staff import StaffMember
 from sharewell.register import services as register
-from sharewell.register.errors import StaffEmailTaken
-from sharewell.register.models import StaffUser
 from sharewell.register.vocabulary import Role
 from sharewell.web.deps import RowId, SessionDep
 from sharewell.web.sessions import csrf_protected, staff_with_role
@@ -73,7 +74,7 @@ def organisation(
                 }
                 for d in found.datasets
             ],
-            "staff_count": len(register.staff_of(session, found.id)),
+            "staff_count": len(staff_accounts.staff_of(session, found.id)),
         },
     )
 
@@ -81,7 +82,7 @@ def organisation(
 # --------------------------------------------------------------------------- staff
 
 
-def _user_view(user: StaffUser, state: administration.SignInState) -> dict[str, Any]:
+def _user_view(user: StaffMember, state: administration.SignInState) -> dict[str, Any]:
     return {
         "id": user.id,
         "email": user.email,
@@ -94,7 +95,7 @@ def _user_view(user: StaffUser, state: administration.SignInState) -> dict[str, 
 
 @router.get("/staff/users")
 def users(request: Request, session: SessionDep, staff: Admin) -> Response:
-    members = register.staff_of(session, staff.organisation)
+    members = staff_accounts.staff_of(session, staff.organisation)
     states = administration.sign_in_states(
         session, [u.id for u in members], now=dt.datetime.now(dt.UTC)
     )
@@ -165,7 +166,7 @@ def add_user(
     if errors:
         return _new_user_form(request, staff, values=values, errors=errors)
     try:
-        user = register.add_staff_user(
+        user = staff_accounts.add(
             session, staff.organisation, email=values["email"], name=values["name"], role=role
         )
     except StaffEmailTaken:
@@ -178,7 +179,7 @@ def add_user(
 def user(
     request: Request, session: SessionDep, staff: Admin, staff_user_id: RowId, added: bool = False
 ) -> Response:
-    member = register.get_staff_user_of(session, staff.organisation, staff_user_id)
+    member = staff_accounts.member_of(session, staff.organisation, staff_user_id)
     state = administration.sign_in_states(session, [member.id], now=dt.datetime.now(dt.UTC))
     return render(
         request,
@@ -196,7 +197,7 @@ def user(
 def new_credentials(
     request: Request, session: SessionDep, staff: Admin, staff_user_id: RowId
 ) -> Response:
-    member = register.get_staff_user_of(session, staff.organisation, staff_user_id)
+    member = staff_accounts.member_of(session, staff.organisation, staff_user_id)
     issued = administration.issue_credentials(session, member.email, now=dt.datetime.now(dt.UTC))
     # Not a redirect: the password exists only in this response, never in a page to re-fetch.
     return render(

@@ -10,6 +10,7 @@ import typer
 from pydantic import BaseModel
 from rich.table import Table
 
+from sharewell.accounts import staff as staff_accounts
 from sharewell.cli_support import console, unit_of_work
 from sharewell.progress import progress_bar
 from sharewell.register import services
@@ -125,7 +126,7 @@ def copy(
 ) -> None:
     """Copy an agreement as a draft template into another council (a replicable scheme)."""
     with unit_of_work() as session:
-        actor = services.get_staff_user(session, by) if by else None
+        actor = staff_accounts.by_email(session, by) if by else None
         agreement = services.copy_agreement(
             session,
             source,
@@ -150,7 +151,7 @@ def status(
 ) -> None:
     """Activate, suspend or expire an agreement (a DPO of a party only)."""
     with unit_of_work() as session:
-        actor = services.get_staff_user(session, by)
+        actor = staff_accounts.by_email(session, by)
         changed = services.change_status(session, agreement, to, actor=actor, reason=reason)
         console.print(f"{changed.id} is now {changed.status}.")
 

@@ -144,6 +144,26 @@ def find_dataset(session: Session, organisation_id: str, dataset_key: str) -> Da
     return dataset
 
 
+@dataclass(frozen=True)
+class LastImport:
+    """The newest file loaded into a dataset: its name, SHA-256 and how many rows it had."""
+
+    filename: str
+    sha256: str
+    rows: int
+
+
+def last_import(session: Session, organisation_id: str, dataset_key: str) -> LastImport | None:
+    dataset = find_dataset(session, organisation_id, dataset_key)
+    last = session.scalar(
+        select(DatasetImport)
+        .where(DatasetImport.dataset_id == dataset.id)
+        .order_by(DatasetImport.id.desc())
+        .limit(1)
+    )
+    return None if last is None else LastImport(last.filename, last.sha256, last.rows)
+
+
 def import_dataset_csv(
     session: Session,
     organisation_id: str,

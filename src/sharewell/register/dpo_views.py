@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from sharewell.accounts import staff as staff_accounts
 from sharewell.accounts.services import StaffIdentity
 from sharewell.broker import reports as broker_reports
 from sharewell.consent import reports as consent_reports
@@ -158,7 +159,7 @@ def copy(
     recipient: Annotated[str, Form(max_length=100)] = "",
     new_id: Annotated[str, Form(max_length=100)] = "",
 ) -> Response:
-    actor = register.get_staff_user_by_id(session, staff.id)
+    actor = staff_accounts.by_id(session, staff.id)
     try:
         if not source:
             raise InvalidInput("Choose the agreement to copy.")
@@ -315,7 +316,7 @@ def _change(
     request: Request, session: Session, staff: StaffIdentity, agreement_id: str, to: str
 ) -> Response:
     found = _own_agreement(session, staff, agreement_id)
-    actor = register.get_staff_user_by_id(session, staff.id)
+    actor = staff_accounts.by_id(session, staff.id)
     try:
         changed = register.change_status(
             session,

@@ -33,11 +33,6 @@ class DatasetNotFound(NotFound):
         )
 
 
-class StaffUserNotFound(NotFound):
-    def __init__(self, email: str) -> None:
-        super().__init__(f"There is no staff user with email '{email}'.")
-
-
 class LifecycleNotPermitted(PermissionDenied):
     """The actor may not change this agreement's status."""
 
@@ -51,14 +46,4 @@ class GatewayNotFound(NotFound):
         super().__init__(
             f"There is no gateway with id '{gateway_id}' in the catalogue.",
             hint="The list of gateways is at /register/gateways (`sharewell register gateways`).",
-        )
-
-
-class StaffEmailTaken(Conflict):
-    """A member of staff already has this email address (emails are how staff sign in)."""
-
-    def __init__(self, email: str) -> None:
-        super().__init__(
-            f"A member of staff already has the email address {email}.",
-            hint="Each person signs in with their own email address: check it, or use theirs.",
         )

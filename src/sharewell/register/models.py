@@ -32,7 +32,6 @@ from sharewell.register.vocabulary import (
     GatewayKind,
     GatewayStatus,
     OrganisationKind,
-    Role,
     Sensitivity,
     check_constraint_values,
 )
@@ -58,22 +57,6 @@ class Organisation(Base):
     datasets: Mapped[list[Dataset]] = relationship(
         back_populates="organisation", order_by="Dataset.key"
     )
-    staff: Mapped[list[StaffUser]] = relationship(
-        back_populates="organisation", order_by="StaffUser.email"
-    )
-
-
-class StaffUser(Base):
-    __tablename__ = "staff_users"
-    __table_args__ = (_one_of("role", Role, "role"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    email: Mapped[str] = mapped_column(String(320), unique=True)
-    name: Mapped[str] = mapped_column(String(200))
-    organisation_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
-    role: Mapped[str] = mapped_column(String(20))
-
-    organisation: Mapped[Organisation] = relationship(back_populates="staff")
 
 
 class Dataset(Base):

@@ -14,10 +14,11 @@ from typing import Any
 import yaml
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import BindParameter, bindparam, func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from sharewell import strict_yaml
+from sharewell.accounts import staff as staff_accounts
+from sharewell.accounts.staff import StaffMember
 from sharewell.ledger import services as ledger
 from sharewell.ledger.entries import EntryKind, encode_entry
 from sharewell.register.catalogue import load_catalogue
@@ -28,8 +29,6 @@ from sharewell.register.errors import (
     LifecycleTransitionInvalid,
     OrganisationNotFound,
     RegisterInputInvalid,
-    StaffEmailTaken,
-    StaffUserNotFound,
 )
 from sharewell.register.models import (
     Agreement,
@@ -43,7 +42,6 @@ from sharewell.register.models import (
     DatasetRecord,
     Gateway,
     Organisation,
-    StaffUser,
 )
 from sharewell.register.schemas import (
     AgreementDatasetDocument,
@@ -224,7 +222,8 @@ def _apply_organisation(
     label = f"organisation '{document.id}'"
     organisation = session.get(Organisation, document.id)
     if organisation is not None:
-        if organisation_document(organisation) == _canonical_organisation(document):
+        staff = staff_accounts.staff_of(session, organisation.id)
+        if organisation_document(organisation, staff) == _canonical_organisation(document):
             report.unchanged.append(label)
             return
         if not update:
@@ -235,9 +234,9 @@ def _apply_organisation(
             return
     emails = [staff.email for staff in document.staff]
     taken = [
-        f"{label}: staff email {holder.email} already belongs to {holder.organisation_id}"
-        for holder in session.scalars(select(StaffUser).where(StaffUser.email.in_(emails)))
-        if holder.organisation_id != document.id
+        f"{label}: staff email {email} already belongs to {holder}"
+        for email, holder in sorted(staff_accounts.organisations_holding(session, emails).items())
+        if holder != document.id
     ]
     if taken:
         problems.extend(taken)
@@ -251,7 +250,8 @@ def _apply_organisation(
     organisation.name = document.name
     organisation.kind = document.kind.value
     _merge_datasets(session, organisation, document.datasets, problems)
-    _merge_staff(session, organisation, document.staff)
+    session.flush()  # the organisation exists before its staff point at it
+    staff_accounts.merge(session, organisation.id, document.staff)
 
 
 def _canonical_organisation(document: OrganisationDocument) -> OrganisationDocument:
@@ -296,19 +296,6 @@ def _merge_datasets(
                 f"organisation '{organisation.id}': dataset '{incoming.key}' no longer lists "
                 f"{', '.join(sorted(dropped))}; fields cannot be removed from the register"
             )
-
-
-def _merge_staff(
-    session: Session, organisation: Organisation, staff: Sequence[StaffDocument]
-) -> None:
-    existing = {s.email: s for s in organisation.staff}
-    for incoming in staff:
-        user = existing.get(incoming.email)
-        if user is None:
-            user = StaffUser(email=incoming.email, organisation=organisation)
-            session.add(user)
-        user.name = incoming.name
-        user.role = incoming.role.value
 
 
 @dataclass(frozen=True)
@@ -508,7 +495,9 @@ def _store_agreement(agreement: Agreement, resolved: _ResolvedAgreement) -> None
 # --------------------------------------------------------------------------- exporting
 
 
-def organisation_document(organisation: Organisation) -> OrganisationDocument:
+def organisation_document(
+    organisation: Organisation, staff: Sequence[StaffMember]
+) -> OrganisationDocument:
     return OrganisationDocument(
         sharewell="organisation/v1",
         id=organisation.id,
@@ -534,7 +523,7 @@ def organisation_document(organisation: Organisation) -> OrganisationDocument:
         ],
         staff=[
             StaffDocument(email=s.email, name=s.name, role=Role(s.role))
-            for s in sorted(organisation.staff, key=lambda s: s.email)
+            for s in sorted(staff, key=lambda s: s.email)
         ],
     )
 
@@ -594,7 +583,10 @@ def export_register(session: Session, organisation_id: str | None = None) -> str
         agreements = [a for a in agreements if a.discloser_id == organisation_id]
     return dump_documents(
         [
-            *(organisation_document(o) for o in organisations),
+            *(
+                organisation_document(o, staff_accounts.staff_of(session, o.id))
+                for o in organisations
+            ),
             *(agreement_document(a) for a in agreements),
         ]
     )
@@ -615,24 +607,6 @@ def get_organisation(session: Session, organisation_id: str) -> Organisation:
     if organisation is None:
         raise OrganisationNotFound(organisation_id)
     return organisation
-
-
-def get_staff_user(session: Session, email: str) -> StaffUser:
-    user = session.scalar(select(StaffUser).where(StaffUser.email == email))
-    if user is None:
-        raise StaffUserNotFound(email)
-    return user
-
-
-def list_staff_users(session: Session) -> Sequence[StaffUser]:
-    return session.scalars(select(StaffUser).order_by(StaffUser.email)).all()
-
-
-def get_staff_user_by_id(session: Session, staff_user_id: int) -> StaffUser:
-    user = session.get(StaffUser, staff_user_id)
-    if user is None:
-        raise StaffUserNotFound(f"#{staff_user_id}")
-    return user
 
 
 def list_agreements(session: Session) -> Sequence[Agreement]:
@@ -701,6 +675,7 @@ _TERMS_FIELDS = (
 )
 _TERMS_AGREEMENTS = select(
     Agreement.id,
+    Agreement.title,
     Agreement.status,
     Agreement.valid_until,
     Agreement.discloser_id,
@@ -753,21 +728,20 @@ def agreement_terms(session: Session, agreement_ids: Sequence[str]) -> dict[str,
         fields[agreement_id].add(f"{key}.{name}")
         datasets[agreement_id][dataset_id] = DatasetRef(dataset_id, organisation_id, key)
     return {
-        agreement_id: AgreementTerms(
-            id=agreement_id,
-            status=AgreementStatus(status),
-            valid_until=valid_until,
-            discloser=discloser,
-            recipients=frozenset(recipients[agreement_id]),
-            purposes=frozenset(purposes[agreement_id]),
-            consent_required=consent_required,
-            gateways=tuple(gateways[agreement_id]),
-            fields=frozenset(fields[agreement_id]),
-            datasets=tuple(sorted(datasets[agreement_id].values(), key=lambda d: d.id)),
+        row.id: AgreementTerms(
+            id=row.id,
+            title=row.title,
+            status=AgreementStatus(row.status),
+            valid_until=row.valid_until,
+            discloser=row.discloser_id,
+            recipients=frozenset(recipients[row.id]),
+            purposes=frozenset(purposes[row.id]),
+            consent_required=row.consent_required,
+            gateways=tuple(gateways[row.id]),
+            fields=frozenset(fields[row.id]),
+            datasets=tuple(sorted(datasets[row.id].values(), key=lambda d: d.id)),
         )
-        for agreement_id, status, valid_until, discloser, consent_required in connection.execute(
-            _TERMS_AGREEMENTS, bound
-        )
+        for row in connection.execute(_TERMS_AGREEMENTS, bound)
     }
 
 
@@ -851,7 +825,7 @@ def copy_agreement(
     recipients: Sequence[str] | None = None,
     valid_from: dt.date | None = None,
     valid_until: dt.date | None = None,
-    actor: StaffUser | None = None,
+    actor: StaffMember | None = None,
 ) -> Agreement:
     """Copy a published agreement as a draft template for another body (a replicable scheme).
 
@@ -912,7 +886,7 @@ def change_status(
     agreement_id: str,
     to: AgreementStatus,
     *,
-    actor: StaffUser,
+    actor: StaffMember,
     reason: str = "",
     today: dt.date | None = None,
 ) -> Agreement:
@@ -1144,15 +1118,10 @@ class OrganisationOverview:
 
 
 def organisation_overviews(session: Session) -> list[OrganisationOverview]:
-    """Every organisation in the register, by name, counted in one query."""
+    """Every organisation in the register, by name, with its counts (a query per domain)."""
     datasets = (
         select(Dataset.organisation_id, func.count().label("count"))
         .group_by(Dataset.organisation_id)
-        .subquery()
-    )
-    staff = (
-        select(StaffUser.organisation_id, func.count().label("count"))
-        .group_by(StaffUser.organisation_id)
         .subquery()
     )
     rows = session.execute(
@@ -1161,63 +1130,12 @@ def organisation_overviews(session: Session) -> list[OrganisationOverview]:
             Organisation.name,
             Organisation.kind,
             func.coalesce(datasets.c.count, 0),
-            func.coalesce(staff.c.count, 0),
         )
         .outerjoin(datasets, datasets.c.organisation_id == Organisation.id)
-        .outerjoin(staff, staff.c.organisation_id == Organisation.id)
         .order_by(Organisation.name, Organisation.id)
     ).all()
-    return [OrganisationOverview(*row) for row in rows]
-
-
-def staff_of(session: Session, organisation_id: str) -> Sequence[StaffUser]:
-    """An organisation's staff, by email."""
-    return session.scalars(
-        select(StaffUser)
-        .where(StaffUser.organisation_id == organisation_id)
-        .order_by(StaffUser.email)
-    ).all()
-
-
-def get_staff_user_of(session: Session, organisation_id: str, staff_user_id: int) -> StaffUser:
-    """A member of this organisation's staff; another organisation's is not found."""
-    user = session.get(StaffUser, staff_user_id)
-    if user is None or user.organisation_id != organisation_id:
-        raise StaffUserNotFound(f"#{staff_user_id}")
-    return user
-
-
-def add_staff_user(
-    session: Session, organisation_id: str, *, email: str, name: str, role: str
-) -> StaffUser:
-    """Add a member of staff to an organisation, as an organisation/v1 document's staff entry
-    would. The email is kept in lower case, as sign-in reads it; it must be nobody else's."""
-    try:
-        document = StaffDocument.model_validate(
-            {"email": email.strip().lower(), "name": name, "role": role}
-        )
-    except ValidationError as invalid:
-        raise RegisterInputInvalid(
-            "The member of staff cannot be added; nothing was written.",
-            problems=[_describe(e) for e in invalid.errors()],
-        ) from None
-    organisation = get_organisation(session, organisation_id)
-    taken = select(StaffUser.id).where(func.lower(StaffUser.email) == document.email)
-    if session.scalar(taken) is not None:
-        raise StaffEmailTaken(document.email)
-    user = StaffUser(
-        email=document.email,
-        name=document.name,
-        role=document.role.value,
-        organisation_id=organisation.id,
-    )
-    try:
-        with session.begin_nested():
-            session.add(user)
-            session.flush()
-    except IntegrityError:
-        # Another transaction added the same email first; only that explains it, so look.
-        if session.scalar(taken) is None:
-            raise
-        raise StaffEmailTaken(document.email) from None
-    return user
+    staff = staff_accounts.counts_by_organisation(session)
+    return [
+        OrganisationOverview(id_, name, kind, datasets, staff.get(id_, 0))
+        for id_, name, kind, datasets in rows
+    ]

@@ -41,6 +41,7 @@ class AgreementTerms:
     """What a decision reads of an agreement: parties, purposes, laws, fields and dates."""
 
     id: str
+    title: str
     status: AgreementStatus  # as stored; ``effective_status`` applies the end date
     valid_until: dt.date
     discloser: str

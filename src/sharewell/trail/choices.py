@@ -10,8 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from sharewell.consent import services as consent
-from sharewell.consent.models import ConsentRecord
-from sharewell.consent.schemas import ConsentScope
+from sharewell.consent.schemas import ConsentChange, ConsentScope
 from sharewell.consent.vocabulary import CaptureMethod, ConsentStatus
 from sharewell.errors import InvalidInput, NotFound
 from sharewell.register import services as register
@@ -99,7 +98,7 @@ def _wording(discloser: str, recipients: list[str], purposes: list[str], title: 
     )
 
 
-def _latest(records: list[ConsentRecord], agreement_id: str) -> ConsentRecord | None:
+def _latest(records: list[ConsentChange], agreement_id: str) -> ConsentChange | None:
     mine = [r for r in records if r.agreement_id == agreement_id and r.recipient_id is None]
     return mine[-1] if mine else None
 
@@ -151,7 +150,7 @@ def choice_for(session: Session, subject_id: str, agreement_id: str) -> Choice:
     raise AgreementNotOffered(agreement_id)
 
 
-def make_choice(session: Session, subject_id: str, agreement_id: str, state: str) -> ConsentRecord:
+def make_choice(session: Session, subject_id: str, agreement_id: str, state: str) -> ConsentChange:
     """Record the citizen's own change (captured in the portal), with its ledger entry."""
     choice = choice_for(session, subject_id, agreement_id)
     action = next((a for a in choice.actions if a.state == state), None)

@@ -9,9 +9,9 @@ from sqlalchemy.orm import Session
 
 from factories.register import load_demo_register
 from sharewell.accounts import services as accounts
+from sharewell.accounts import staff as staff_accounts
 from sharewell.accounts.errors import CodeRefused, PasswordTooWeak, SignInFailed
 from sharewell.accounts.models import StaffCredential
-from sharewell.register import services as register
 
 EMAIL = "officer@northbridge.example"
 PASSWORD = "correct horse battery staple"
@@ -26,7 +26,7 @@ def staff(session: Session) -> Session:
 
 
 def test_the_password_is_stored_as_an_argon2id_hash(staff: Session) -> None:
-    user = register.get_staff_user(staff, EMAIL)
+    user = staff_accounts.by_email(staff, EMAIL)
     stored = staff.get(StaffCredential, user.id)
     assert stored is not None
     assert stored.password_hash.startswith("$argon2id$")
@@ -50,7 +50,7 @@ def test_too_many_wrong_passwords_lock_sign_in_for_a_while(staff: Session) -> No
 
 
 def test_a_code_works_once_and_wrong_codes_count_towards_the_lockout(staff: Session) -> None:
-    user = register.get_staff_user(staff, EMAIL)
+    user = staff_accounts.by_email(staff, EMAIL)
     code = accounts.current_code(staff, EMAIL, now=NOW)
     accounts.check_code(staff, user.id, code, now=NOW)
     with pytest.raises(CodeRefused) as again:
@@ -76,7 +76,7 @@ def test_a_code_works_once_and_wrong_codes_count_towards_the_lockout(staff: Sess
 
 
 def test_a_closed_or_expired_session_signs_nobody_in(staff: Session) -> None:
-    user = register.get_staff_user(staff, EMAIL)
+    user = staff_accounts.by_email(staff, EMAIL)
     token = accounts.open_session(staff, user.id, now=NOW)
     assert accounts.signed_in(staff, token, now=NOW) is not None
     assert accounts.signed_in(staff, token + "x", now=NOW) is None

@@ -5,13 +5,13 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from factories.register import TODAY, dpo, load_demo_register
+from sharewell.accounts import staff as staff_accounts
+from sharewell.accounts.staff import StaffMember
 from sharewell.register import services
 from sharewell.register.errors import LifecycleNotPermitted, LifecycleTransitionInvalid
-from sharewell.register.models import StaffUser
 from sharewell.register.vocabulary import AgreementStatus
 
 AGREEMENT = "northbridge-southmere-shared-service"  # northbridge discloses to southmere
@@ -23,11 +23,11 @@ def register(session: Session) -> Session:
     return session
 
 
-def staff(session: Session, email: str) -> StaffUser:
-    return session.scalars(select(StaffUser).where(StaffUser.email == email)).one()
+def staff(session: Session, email: str) -> StaffMember:
+    return staff_accounts.by_email(session, email)
 
 
-def activate(session: Session, actor: StaffUser, agreement: str = AGREEMENT) -> None:
+def activate(session: Session, actor: StaffMember, agreement: str = AGREEMENT) -> None:
     services.change_status(session, agreement, AgreementStatus.ACTIVE, actor=actor, today=TODAY)
 
 
