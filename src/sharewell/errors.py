@@ -24,13 +24,24 @@ class NotFound(SharewellError):
 
 
 class InvalidInput(SharewellError):
-    """Input failed validation; nothing was written."""
+    """Input failed validation; nothing was written.
+
+    ``fields`` says what was wrong with each named field of a form (field name → what to do),
+    so a page shows each next to its field without validating again; ``problems`` are the
+    rest, or every problem of a file.
+    """
 
     def __init__(
-        self, message: str, *, hint: str | None = None, problems: list[str] | None = None
+        self,
+        message: str,
+        *,
+        hint: str | None = None,
+        problems: list[str] | None = None,
+        fields: dict[str, str] | None = None,
     ) -> None:
         super().__init__(message, hint=hint)
-        self.problems = problems or []
+        self.fields = dict(fields or {})
+        self.problems = [*(problems or []), *self.fields.values()]
 
     def diagnostics(self) -> str:
         lines = [self.message, *(f"  - {p}" for p in self.problems)]

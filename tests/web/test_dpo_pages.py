@@ -107,29 +107,106 @@ def test_a_dpo_copies_another_councils_agreement_and_activates_it(
     form = southmere.get("/staff/agreements/copy")
     check_page(form.text)
     assert SOURCE in form.text
+    asked = {"csrf_token": csrf(form.text), "source": SOURCE, "recipient": "southmere-schools"}
+    before_copy = agreements(engine)
+    with db.transaction(engine) as session:
+        original = register.get_agreement(session, SOURCE)
+        original_title, original_summary = original.title, original.summary
+    # A copy needs its own words: residents would otherwise see two identical choices.
+    for words, problems in (
+        ({}, ("Enter a title for your copy", "Say in a sentence what your copy shares")),
+        (
+            {"title": original_title.upper(), "summary": original_summary},
+            ("Give your copy its own title", "Describe your own scheme"),
+        ),
+    ):
+        refused = southmere.post("/staff/agreements/copy", data={**asked, **words})
+        assert refused.status_code == 422
+        check_page(refused.text, has_errors=True)
+        for problem in problems:
+            assert problem in refused.text
+        assert 'href="#title"' in refused.text  # each problem links to its field
+    assert agreements(engine) == before_copy
     copied = southmere.post(
         "/staff/agreements/copy",
-        data={"csrf_token": csrf(form.text), "source": SOURCE, "recipient": "southmere-schools"},
+        data={
+            **asked,
+            "title": "Southmere free school meals",
+            "summary": "Southmere tells its schools which parents get Housing Benefit.",
+        },
     )
     assert copied.status_code == 303
     page = southmere.get(copied.headers["location"])
     check_page(page.text)
     assert "Copied as a draft" in page.text
+    assert "Southmere free school meals" in page.text
     new_id = copied.headers["location"].split("?")[0].rsplit("/", 1)[1]
+    assert status(engine, new_id) == "draft"
+
+    # The draft is changed field by field, each problem said against its field.
+    edit = southmere.get(f"/staff/agreements/{new_id}/edit")
+    check_page(edit.text)
+    bad = {
+        "csrf_token": csrf(edit.text),
+        "title": "",
+        "summary": "Changed.",
+        "recipients": ["southmere-schools"],
+        "purposes": ["free-school-meals"],
+        "fields": ["housing-benefit-claims.first_name"],
+        "valid_from": "2027-02-30",
+        "valid_until": "2026-01-01",
+    }
+    refused = southmere.post(f"/staff/agreements/{new_id}/edit", data=bad)
+    assert refused.status_code == 422
+    check_page(refused.text, has_errors=True)
+    assert 'href="#title"' in refused.text
+    assert 'href="#valid_from"' in refused.text
+    with db.transaction(engine) as session:
+        assert register.get_agreement(session, new_id).title == "Southmere free school meals"
+    saved = southmere.post(
+        f"/staff/agreements/{new_id}/edit",
+        data={
+            **bad,
+            "title": "Southmere school meals",
+            "valid_from": "2027-01-01",
+            "valid_until": "2028-03-31",
+        },
+    )
+    assert saved.status_code == 303, saved.text
+    with db.transaction(engine) as session:
+        stored = register.agreement_document(register.get_agreement(session, new_id))
+    assert (stored.title, stored.summary) == ("Southmere school meals", "Changed.")
+    assert [(d.dataset, d.fields) for d in stored.datasets] == [
+        ("housing-benefit-claims", ["first_name"])
+    ]
+    page = southmere.get(saved.headers["location"])
+    assert "The draft is saved." in page.text
+
+    # Activating asks first, saying what it will change; only the button on that page acts.
+    confirm = southmere.get(f"/staff/agreements/{new_id}/activate")
+    check_page(confirm.text)
+    assert "Activate “Southmere school meals”?" in confirm.text
+    assert "nothing is shared about a person until they give their consent" in confirm.text
     assert status(engine, new_id) == "draft"
     before = _ledger_size(engine)
     done = southmere.post(
-        f"/staff/agreements/{new_id}/activate", data={"csrf_token": csrf(page.text)}
+        f"/staff/agreements/{new_id}/activate", data={"csrf_token": csrf(confirm.text)}
     )
     assert done.status_code == 303
     assert status(engine, new_id) == "active"
     shown = southmere.get(done.headers["location"])
     assert f"entry {before}" in shown.text
+    assert southmere.get(f"/staff/agreements/{new_id}/edit").status_code == 303  # not a draft
+    suspending = southmere.get(f"/staff/agreements/{new_id}/suspend")
+    assert "will be refused from the moment you suspend it" in suspending.text
     suspend = southmere.post(
-        f"/staff/agreements/{new_id}/suspend", data={"csrf_token": csrf(shown.text)}
+        f"/staff/agreements/{new_id}/suspend", data={"csrf_token": csrf(suspending.text)}
     )
     assert suspend.status_code == 303
     assert status(engine, new_id) == "suspended"
+    with db.transaction(engine) as session:
+        change = ledger.get_entry(session, before)
+    assert b"@" not in change  # no one's email in the public log
 
 
 def _ledger_size(engine: Engine) -> int:
@@ -280,10 +357,25 @@ def test_in_a_browser_a_dpo_copies_an_agreement_and_activates_it(
             "southmere-schools"
         )
         page.get_by_label("Id for your copy (optional)").fill(f"southmere-fsm-{email[:4]}")
+        page.get_by_label("Title of your copy").fill(f"Southmere school meals ({email[:4]})")
+        page.get_by_label("Summary of your copy").fill("Southmere tells its schools.")
         page.get_by_role("button", name="Copy as a draft").click()
         assert "Copied as a draft" in page.content()
         check_page_in_browser(page, "dpo-copied", javascript)
+        page.get_by_role("link", name="Change this draft").click()
+        check_page_in_browser(page, "dpo-edit", javascript)
+        page.get_by_label("Ends on").fill("not a date")
+        page.get_by_role("button", name="Save the draft").click()
+        assert page.title().startswith("Error: ")
+        check_page_in_browser(page, "dpo-edit-error", javascript)
+        page.get_by_label("Ends on").fill("2029-03-31")
+        page.get_by_label("Summary").fill("Southmere tells its schools which parents qualify.")
+        page.get_by_role("button", name="Save the draft").click()
+        assert "The draft is saved." in page.content()
         page.get_by_role("button", name="Activate this agreement").click()
+        assert page.locator("h1").inner_text().startswith("Activate “Southmere school meals")
+        check_page_in_browser(page, "dpo-activate-confirm", javascript)
+        page.get_by_role("button", name="Activate it now").click()
         assert "The agreement is now active." in page.content()
         check_page_in_browser(page, "dpo-activated", javascript)
         for name, path in (

@@ -218,7 +218,7 @@ def test_an_officer_asks_then_finds_the_decision_in_a_real_browser(
     page.goto(base + "/staff/requests/new")
     page.get_by_label("What is the information for?").select_option("free-school-meals")
     page.get_by_label("National Insurance number of the person").fill("AB 12 34 56 C")
-    page.locator("#other_fields").fill(FIRST_NAME)
+    page.locator(f'input[name="fields"][value="{FIRST_NAME}"]').check()
     page.get_by_role("button", name="Ask").click()
     entry = re.search(r"Entry (\d+)", page.content())
     assert entry

@@ -110,10 +110,42 @@ def test_sending_the_same_form_again_adds_no_entry(world, officer) -> None:  # t
     assert decisions(engine) == count
 
 
+def test_the_form_offers_only_what_the_officers_agreements_cover_in_words(officer) -> None:  # type: ignore[no-untyped-def]
+    form = officer.get("/staff/requests/new").text
+    assert '<option value="free-school-meals"' in form
+    assert '<option value="council-tax"' not in form  # no agreement covers it
+    assert "First name" in form  # the field's title, as the discloser's dataset names it
+    assert 'value="housing-benefit-claims.first_name"' in form
+    assert ">housing-benefit-claims.first_name<" not in form  # never shown as a machine name
+    assert "Free school meals from Housing Benefit awards, with consent" in form
+
+
+def test_a_request_that_can_only_be_refused_is_explained_before_it_is_sent(world, officer) -> None:  # type: ignore[no-untyped-def]
+    _, engine = world
+    before = decisions(engine)
+    warned = ask(officer, fields=[], other_fields="housing-benefit-claims.weekly_income")
+    assert warned.status_code == 422
+    check_page(warned.text, has_errors=True)
+    assert "so the request would be refused" in warned.text
+    assert "The person would still see it" in warned.text
+    assert decisions(engine) == before  # nothing sent, nothing recorded
+    sent = ask(
+        officer, fields=[], other_fields="housing-benefit-claims.weekly_income", send_anyway="true"
+    )
+    assert sent.status_code == 200
+    assert "Refused" in sent.text
+    assert decisions(engine) == before + 1
+
+
 def test_an_officer_of_an_organisation_not_party_is_refused_and_gets_nothing(world) -> None:  # type: ignore[no-untyped-def]
     app, engine = world
     adviser = sign_in(app, engine, ADVISER)
-    answer = ask(adviser)
+    form = adviser.get("/staff/requests/new").text
+    assert '<option value="free-school-meals"' not in form  # none of its agreements covers it
+    warned = ask(adviser)
+    assert warned.status_code == 422
+    assert "so the request would be refused" in warned.text
+    answer = ask(adviser, send_anyway="true")
     assert answer.status_code == 200
     assert "Refused" in answer.text
     assert "The organisation that asked is not one the agreement shares with" in answer.text
@@ -135,7 +167,7 @@ def test_a_bad_national_insurance_number_is_shown_on_the_form_and_writes_nothing
     assert decisions(engine) == before
     no_fields = ask(officer, fields=[], other_fields="")
     assert no_fields.status_code == 422
-    assert 'href="#other_fields"' in no_fields.text
+    assert 'href="#fields"' in no_fields.text  # the checkboxes of what the agreements cover
 
 
 def test_staff_pages_need_a_signed_in_session(world) -> None:  # type: ignore[no-untyped-def]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from collections import Counter
 from collections.abc import Sequence
 from typing import Annotated, Any
 
@@ -21,14 +22,20 @@ from sharewell.consent.vocabulary import spaced_nino
 from sharewell.errors import NotFound
 from sharewell.register import services as register
 from sharewell.register.labels import Labels, labels_for
+from sharewell.register.terms import AgreementTerms
 from sharewell.register.vocabulary import PURPOSE_TITLES, AgreementStatus
 from sharewell.web.deps import SessionDep
 from sharewell.web.sessions import csrf_protected, staff_with_role
-from sharewell.web.templating import pagination, render
+from sharewell.web.templating import humanise, pagination, render
 
 router = APIRouter(default_response_class=HTMLResponse)
 Officer = Annotated[StaffIdentity, Depends(staff_with_role(["officer"]))]
 FORM_TITLE = "Ask for information about a person"
+REFUSAL_AHEAD = (
+    "No agreement your organisation receives under covers this information for this purpose, "
+    "so the request would be refused. The person would still see it among the requests for "
+    "their information"
+)
 OUTCOME_TAGS = {
     "permit": {"text": "Shared", "classes": "govuk-tag--green"},
     "partial": {"text": "Partly shared", "classes": "govuk-tag--yellow"},
@@ -36,17 +43,25 @@ OUTCOME_TAGS = {
 }
 
 
-def _agreements_for(session: Session, organisation: str) -> list[dict[str, Any]]:
-    """The agreements in force that name this organisation as a recipient, for the form."""
+def _agreements_for(session: Session, organisation: str) -> list[AgreementTerms]:
+    """The agreements in force that name this organisation as a recipient."""
     today = dt.date.today()
     terms = register.agreement_terms(
         session, register.active_agreement_ids_for_recipient(session, organisation)
     )
-    return [
-        {"id": t.id, "fields": sorted(t.fields), "purposes": sorted(t.purposes)}
-        for t in terms.values()
-        if t.status_on(today) == AgreementStatus.ACTIVE
-    ]
+    return [t for t in terms.values() if t.status_on(today) == AgreementStatus.ACTIVE]
+
+
+def could_release(
+    agreements: Sequence[AgreementTerms], purpose: str, agreement: str, fields: Sequence[str]
+) -> bool:
+    """Whether any of these agreements (the one chosen, if any) covers this purpose and at
+    least one of the fields: if none does, the request can only be refused."""
+    return any(
+        purpose in t.purposes and set(fields) & t.fields
+        for t in agreements
+        if not agreement or t.id == agreement
+    )
 
 
 def _form(
@@ -56,20 +71,35 @@ def _form(
     *,
     values: dict[str, Any] | None = None,
     errors: dict[str, str] | None = None,
+    refusal_ahead: bool = False,
 ) -> Response:
     agreements = _agreements_for(session, staff.organisation)
+    covered = sorted({(t.id, f) for t in agreements for f in t.fields})
+    labels = labels_for(session, fields_under=covered)
+    fields = {f: labels.field_under(a, f) for a, f in covered}
+    said = Counter(fields.values())
+    fields = {  # two datasets' "First name" are told apart by their dataset
+        f: label if said[label] == 1 else f"{label} ({humanise(f.partition('.')[0])})"
+        for f, label in fields.items()
+    }
     return render(
         request,
         "staff/request.html",
         {
             "title": FORM_TITLE,
             "staff": staff,
-            "agreements": agreements,
-            "fields": sorted({f for a in agreements for f in a["fields"]}),
-            "purposes": [(p.value, title) for p, title in PURPOSE_TITLES.items()],
+            "agreements": [(t.id, labels.agreements.get(t.id, t.id)) for t in agreements],
+            "fields": sorted(fields.items(), key=lambda item: item[1]),
+            # Only what the organisation's agreements cover: anything else would be refused.
+            "purposes": [
+                (p.value, title)
+                for p, title in PURPOSE_TITLES.items()
+                if any(p.value in t.purposes for t in agreements)
+            ],
             "values": {"fields": [], "other_fields": "", **(values or {})},
             "errors": errors or {},
             "has_errors": bool(errors),
+            "refusal_ahead": refusal_ahead,
             # A retried or re-sent form answers with the same decision, adding no entry.
             "idempotency_key": (values or {}).get("idempotency_key") or secrets.token_urlsafe(24),
         },
@@ -96,6 +126,7 @@ def make_request(
     fields: Annotated[list[str] | None, Form()] = None,
     other_fields: Annotated[str, Form(max_length=5000)] = "",
     idempotency_key: Annotated[str, Form(min_length=8, max_length=200)] = "",
+    send_anyway: Annotated[bool, Form()] = False,
 ) -> Response:
     asked = [*(fields or []), *(f.strip() for f in other_fields.split(",") if f.strip())]
     values = {
@@ -117,6 +148,11 @@ def make_request(
         )
     except ValidationError as invalid:
         return _form(request, session, staff, values=values, errors=_form_errors(invalid))
+    agreements = _agreements_for(session, staff.organisation)
+    if not send_anyway and not could_release(agreements, purpose, agreement, body.fields):
+        # Said before it is sent: the refusal would still be recorded, and the person sees it.
+        errors = {"purpose": REFUSAL_AHEAD}
+        return _form(request, session, staff, values=values, errors=errors, refusal_ahead=True)
     summary = broker.decide(
         session,
         broker.Requester(organisation=staff.organisation, actor=f"staff:{staff.role}"),
@@ -156,7 +192,8 @@ def _form_errors(invalid: ValidationError) -> dict[str, str]:
             "purpose": "Choose what the information is for",
             "agreement": "Choose an agreement from the list, or let Sharewell find one",
             "nino": "Enter a National Insurance number, like QQ 12 34 56 C",
-            "fields": "Choose at least one piece of information, each written DATASET.FIELD",
+            "fields": "Choose the information you need (anything not listed is written by its "
+            "name in the data, like housing-benefit-claims.dob)",
         }[field]
         if field == "nino" and error["type"] == "value_error":
             message = "Enter a real National Insurance number: 2 letters, 6 digits, then A to D"

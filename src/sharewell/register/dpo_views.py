@@ -18,11 +18,12 @@ from sharewell.accounts.services import StaffIdentity
 from sharewell.broker import reports as broker_reports
 from sharewell.consent import reports as consent_reports
 from sharewell.errors import Conflict, InvalidInput, NotFound
+from sharewell.register import editing
 from sharewell.register import services as register
 from sharewell.register.errors import AgreementNotFound
 from sharewell.register.models import Agreement
 from sharewell.register.schemas import AgreementDocument
-from sharewell.register.vocabulary import AgreementStatus
+from sharewell.register.vocabulary import PURPOSE_TITLES, AgreementStatus
 from sharewell.web.deps import BIGINT_MAX, SessionDep
 from sharewell.web.sessions import csrf_protected, staff_with_role
 from sharewell.web.templating import render
@@ -40,12 +41,6 @@ STATUS_TAGS = {
 PERIODS = {"30": 30, "90": 90, "365": 365}
 
 
-def _is_party(agreement: Agreement, organisation: str) -> bool:
-    return organisation == agreement.discloser_id or any(
-        r.organisation_id == organisation for r in agreement.recipients
-    )
-
-
 def _own_agreement(session: Session, staff: StaffIdentity, agreement_id: str) -> Agreement:
     """An agreement this DPO's organisation is party to; any other is not found (as on a
     missing one), so a private draft of another organisation is never revealed."""
@@ -53,7 +48,7 @@ def _own_agreement(session: Session, staff: StaffIdentity, agreement_id: str) ->
         agreement = register.get_agreement(session, agreement_id)
     except AgreementNotFound:
         raise AgreementNotFound(agreement_id) from None
-    if not _is_party(agreement, staff.organisation):
+    if not register.is_party(agreement, staff.organisation):
         raise AgreementNotFound(agreement_id)
     return agreement
 
@@ -108,6 +103,12 @@ def _agreement_page(
             "status_tags": STATUS_TAGS,
             "can_activate": status in (AgreementStatus.DRAFT, AgreementStatus.SUSPENDED),
             "can_suspend": status == AgreementStatus.ACTIVE,
+            "can_edit": editing.may_edit(
+                agreement.id,
+                agreement.discloser_id,
+                agreement.status,
+                staff_accounts.by_id(session, staff.id),
+            ),
             "events": agreement.events,
             "error": error,
             "has_errors": error is not None,
@@ -124,6 +125,7 @@ def _copy_page(
     staff: StaffIdentity,
     *,
     error: InvalidInput | NotFound | None = None,
+    values: dict[str, str] | None = None,
 ) -> Response:
     published = [
         a
@@ -138,6 +140,7 @@ def _copy_page(
             "staff": staff,
             "published": published,
             "organisations": register.organisation_overviews(session),
+            "values": values or {},
             "error": error,
             "has_errors": error is not None,
         },
@@ -158,21 +161,25 @@ def copy(
     source: Annotated[str, Form(max_length=100)] = "",
     recipient: Annotated[str, Form(max_length=100)] = "",
     new_id: Annotated[str, Form(max_length=100)] = "",
+    title: Annotated[str, Form(max_length=200)] = "",
+    summary: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     actor = staff_accounts.by_id(session, staff.id)
+    values = {"source": source, "recipient": recipient, "new_id": new_id, "title": title}
+    values["summary"] = summary
     try:
-        if not source:
-            raise InvalidInput("Choose the agreement to copy.")
         copied = register.copy_agreement(
             session,
             source,
             into=staff.organisation,
             new_id=new_id.strip() or None,
             recipients=[recipient] if recipient else None,
+            title=title,
+            summary=summary,
             actor=actor,
         )
     except (InvalidInput, NotFound) as refused:
-        return _copy_page(request, session, staff, error=refused)
+        return _copy_page(request, session, staff, error=refused, values=values)
     return RedirectResponse(f"/staff/agreements/{copied.id}?changed=copied", status_code=303)
 
 
@@ -305,7 +312,7 @@ def agreement(
     session: SessionDep,
     staff: Dpo,
     agreement_id: AgreementId,
-    changed: Annotated[str | None, Query(pattern="^(copied|active|suspended)$")] = None,
+    changed: Annotated[str | None, Query(pattern="^(copied|edited|active|suspended)$")] = None,
     entry: Annotated[int | None, Query(ge=0, le=BIGINT_MAX)] = None,
 ) -> Response:
     found = _own_agreement(session, staff, agreement_id)
@@ -323,7 +330,6 @@ def _change(
             agreement_id,
             AgreementStatus(to),
             actor=actor,
-            reason=f"By {staff.email} in the staff pages.",
         )
     except (InvalidInput, Conflict) as refused:  # checked before anything is written
         return _agreement_page(request, session, staff, found, error=refused)
@@ -331,6 +337,123 @@ def _change(
     return RedirectResponse(
         f"/staff/agreements/{found.id}?changed={to}&entry={entry}", status_code=303
     )
+
+
+@router.get("/staff/agreements/{agreement_id}/activate")
+def confirm_activate(
+    request: Request, session: SessionDep, staff: Dpo, agreement_id: AgreementId
+) -> Response:
+    return _confirm_change(request, session, staff, agreement_id, "activate")
+
+
+@router.get("/staff/agreements/{agreement_id}/suspend")
+def confirm_suspend(
+    request: Request, session: SessionDep, staff: Dpo, agreement_id: AgreementId
+) -> Response:
+    return _confirm_change(request, session, staff, agreement_id, "suspend")
+
+
+def _confirm_change(
+    request: Request, session: Session, staff: StaffIdentity, agreement_id: str, action: str
+) -> Response:
+    """What activating or suspending will change, and the button that does it (one click on
+    the agreement's page only brings a person here)."""
+    found = _own_agreement(session, staff, agreement_id)
+    today = dt.date.today()
+    status = register.effective_status(found, today)
+    allowed = {
+        "activate": status in (AgreementStatus.DRAFT, AgreementStatus.SUSPENDED),
+        "suspend": status == AgreementStatus.ACTIVE,
+    }[action]
+    if not allowed:
+        return RedirectResponse(f"/staff/agreements/{found.id}", status_code=303)
+    shown = register.public_agreement(found, today)
+    return render(
+        request,
+        "staff/agreements/confirm.html",
+        {
+            "title": f"{action.capitalize()} “{found.title}”?",
+            "staff": staff,
+            "action": action,
+            "agreement": shown,
+            "field_count": sum(len(d.fields) for d in shown.datasets),
+        },
+    )
+
+
+@router.get("/staff/agreements/{agreement_id}/edit")
+def edit_form(
+    request: Request, session: SessionDep, staff: Dpo, agreement_id: AgreementId
+) -> Response:
+    found = _own_agreement(session, staff, agreement_id)
+    actor = staff_accounts.by_id(session, staff.id)
+    if not editing.may_edit(found.id, found.discloser_id, found.status, actor):
+        return RedirectResponse(f"/staff/agreements/{found.id}", status_code=303)
+    return _edit_page(request, session, staff, found, editing.draft_form(session, found.id))
+
+
+def _edit_page(
+    request: Request,
+    session: Session,
+    staff: StaffIdentity,
+    agreement: Agreement,
+    form: editing.DraftForm,
+    error: InvalidInput | None = None,
+) -> Response:
+    own = register.get_organisation(session, staff.organisation)
+    return render(
+        request,
+        "staff/agreements/edit.html",
+        {
+            "title": f"Change the draft “{agreement.title}”",
+            "staff": staff,
+            "agreement_id": agreement.id,
+            "form": form,
+            "organisations": [
+                o for o in register.organisation_overviews(session) if o.id != staff.organisation
+            ],
+            "purposes": [(p.value, title) for p, title in PURPOSE_TITLES.items()],
+            "fields": [
+                (f"{d.key}.{f.name}", f"{f.title} ({d.title})")
+                for d in own.datasets
+                for f in d.fields
+            ],
+            "error": error,
+            "has_errors": error is not None,
+        },
+        status_code=422 if error is not None else 200,
+    )
+
+
+@router.post("/staff/agreements/{agreement_id}/edit", dependencies=[Depends(csrf_protected)])
+def edit(
+    request: Request,
+    session: SessionDep,
+    staff: Dpo,
+    agreement_id: AgreementId,
+    title: Annotated[str, Form(max_length=200)] = "",
+    summary: Annotated[str, Form(max_length=2000)] = "",
+    recipients: Annotated[list[str] | None, Form()] = None,
+    purposes: Annotated[list[str] | None, Form()] = None,
+    fields: Annotated[list[str] | None, Form()] = None,
+    valid_from: Annotated[str, Form(max_length=20)] = "",
+    valid_until: Annotated[str, Form(max_length=20)] = "",
+) -> Response:
+    found = _own_agreement(session, staff, agreement_id)
+    form = editing.DraftForm(
+        title=title,
+        summary=summary,
+        recipients=tuple(recipients or ()),
+        purposes=tuple(purposes or ()),
+        fields=tuple(fields or ()),
+        valid_from=valid_from,
+        valid_until=valid_until,
+    )
+    try:
+        editing.edit_draft(session, found.id, form, actor=staff_accounts.by_id(session, staff.id))
+    except InvalidInput as refused:
+        return _edit_page(request, session, staff, found, form, refused)
+    return RedirectResponse(f"/staff/agreements/{found.id}?changed=edited", status_code=303)
 
 
 @router.post("/staff/agreements/{agreement_id}/activate", dependencies=[Depends(csrf_protected)])

@@ -613,6 +613,16 @@ def list_agreements(session: Session) -> Sequence[Agreement]:
     return session.scalars(select(Agreement).order_by(Agreement.id)).all()
 
 
+def parties(agreement: Agreement) -> frozenset[str]:
+    """Who is party to an agreement: its discloser and every recipient. The one statement of
+    the rule (``agreements_of_party`` is the same rule as a query)."""
+    return frozenset({agreement.discloser_id, *(r.organisation_id for r in agreement.recipients)})
+
+
+def is_party(agreement: Agreement, organisation_id: str) -> bool:
+    return organisation_id in parties(agreement)
+
+
 def agreements_of_party(session: Session, organisation_id: str) -> Sequence[Agreement]:
     """The agreements an organisation discloses or receives under, in any status, with their
     recipients loaded (one query each, not one per agreement)."""
@@ -825,13 +835,19 @@ def copy_agreement(
     recipients: Sequence[str] | None = None,
     valid_from: dt.date | None = None,
     valid_until: dt.date | None = None,
+    title: str | None = None,
+    summary: str | None = None,
     actor: StaffMember | None = None,
 ) -> Agreement:
     """Copy a published agreement as a draft template for another body (a replicable scheme).
 
     The copy keeps the law, purposes and fields; the copying body becomes the discloser of its
-    own datasets with the same keys, and the copy records which agreement it came from.
+    own datasets with the same keys, and the copy records which agreement it came from. A copy
+    made for people to read (``title`` given) needs its own title and summary: residents choose
+    between agreements by them, and two alike would be two identical choices.
     """
+    if title is not None or summary is not None:
+        _check_copy_words(session, source_id, title or "", summary or "")
     source = get_agreement(session, source_id)
     target = get_organisation(session, into)
     if actor is not None and (actor.organisation_id != into or actor.role != Role.DPO):
@@ -858,6 +874,8 @@ def copy_agreement(
             "valid_from": valid_from or template.valid_from,
             "valid_until": valid_until or template.valid_until,
             "derived_from": source.id,
+            **({"title": title.strip()} if title else {}),
+            **({"summary": summary.strip()} if summary else {}),
         }
     )
     try:
@@ -871,6 +889,26 @@ def copy_agreement(
     if not report.created:
         raise RegisterInputInvalid(f"Agreement '{document.id}' already exists.")
     return get_agreement(session, document.id)
+
+
+def _check_copy_words(session: Session, source_id: str, title: str, summary: str) -> None:
+    fields: dict[str, str] = {}
+    if not source_id:
+        fields["source"] = "Choose the agreement to copy"
+    original = session.get(Agreement, source_id) if source_id else None
+    if not title.strip():
+        fields["title"] = "Enter a title for your copy, as your residents will see it"
+    elif original is not None and title.strip().casefold() == original.title.casefold():
+        fields["title"] = (
+            "Give your copy its own title: residents would otherwise see two agreements "
+            f"called “{original.title}”"
+        )
+    if not summary.strip():
+        fields["summary"] = "Say in a sentence what your copy shares, with whom and why"
+    elif original is not None and summary.strip().casefold() == original.summary.casefold():
+        fields["summary"] = "Describe your own scheme, not the original's"
+    if fields:
+        raise RegisterInputInvalid("Nothing was copied.", fields=fields)
 
 
 def _copy_id(source: Agreement, into: str) -> str:
@@ -897,12 +935,11 @@ def change_status(
     """
     today = today or dt.date.today()
     agreement = get_agreement(session, agreement_id)
-    parties = {agreement.discloser_id, *(r.organisation_id for r in agreement.recipients)}
-    if actor.role != Role.DPO or actor.organisation_id not in parties:
+    if actor.role != Role.DPO or not is_party(agreement, actor.organisation_id):
         raise LifecycleNotPermitted(
             f"{actor.email} cannot change the status of '{agreement_id}': only a data "
             "protection officer of the discloser or a recipient can.",
-            hint=f"Ask a DPO of {', '.join(sorted(parties))}.",
+            hint=f"Ask a DPO of {', '.join(sorted(parties(agreement)))}.",
         )
     current = AgreementStatus(agreement.status)
     if to not in ALLOWED_TRANSITIONS[current]:

@@ -61,8 +61,25 @@ def problem(status: int, detail: str, *, errors: list[dict[str, str]] | None = N
     return JSONResponse(body, status_code=status, media_type="application/problem+json")
 
 
+# The way back that fits where the person was: staff to their pages, a resident to their data.
+WAYS_BACK: list[tuple[tuple[str, ...], str, str]] = [
+    (("/staff",), "/staff", "Go to the staff pages"),
+    (("/your-data", "/account", "/sign-in", "/sign-out"), "/your-data", "Go to your data"),
+    (("/log",), "/log", "Go to the transparency log"),
+    (("/register",), "/register", "Go to the register of agreements"),
+]
+
+
+def way_back(path: str) -> tuple[str, str]:
+    for prefixes, href, text in WAYS_BACK:
+        if path.startswith(prefixes):
+            return href, text
+    return "/", "Go to the Sharewell home page"
+
+
 def _page(request: Request, status: int, message: str, hint: str | None = None) -> Response:
     templates = request.app.state.templates
+    back_href, back_text = way_back(request.url.path)
     return templates.TemplateResponse(  # type: ignore[no-any-return]
         request,
         "error.html",
@@ -71,6 +88,8 @@ def _page(request: Request, status: int, message: str, hint: str | None = None) 
             "message": message,
             "hint": hint,
             "nav": None,
+            "back_href": back_href,
+            "back_text": back_text,
         },
         status_code=status,
     )
