@@ -6,6 +6,7 @@ that generated bodies reach the broker itself rather than stopping at the signat
 from __future__ import annotations
 
 import json
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -62,11 +63,12 @@ def world(
 
 def _published_document() -> dict[str, Any]:
     """The OpenAPI document as served (it depends on the routes, not on any data)."""
-    app = create_app(
-        Settings(home=Path("unused"), database_url="sqlite://"),
-        engine=create_engine("sqlite://"),
-    )
-    return app.openapi()
+    with tempfile.TemporaryDirectory() as home:  # the app writes its session key there
+        app = create_app(
+            Settings(home=Path(home), database_url="sqlite://"),
+            engine=create_engine("sqlite://"),
+        )
+        return app.openapi()
 
 
 # Built at collection from the document itself; the requests go to the module's world.

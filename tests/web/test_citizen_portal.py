@@ -8,6 +8,7 @@ import base64
 import json
 import re
 from collections.abc import Iterator
+from html import unescape
 from pathlib import Path
 
 import pytest
@@ -28,6 +29,7 @@ from factories.databases import fresh_database, migrated_engine
 from factories.portal import ADA, ALAN, CITIZEN_PASSWORD, GRACE, build_borough, school_asks
 from factories.serving import served
 from factories.staff import PASSWORD, csrf, enrol_all_staff, sign_in
+from factories.wording import JARGON, MACHINE_NAME
 from sharewell import db
 from sharewell.accounts.models import CitizenAccount
 from sharewell.cli import app as cli
@@ -252,7 +254,10 @@ def test_your_data_shows_every_use_in_plain_english_and_only_the_persons_own(
     assert "First name" in page.text  # released, by its title
     assert "Asked for but not shared" in page.text
     assert "You had given your consent." in page.text
-    assert "UK GDPR Art 6(1)(a)" in page.text  # the law's citation, linked to its source
+    # The law in a resident's words, its short name linked to its source.
+    assert "Information may be shared if you agree to it, and only while you agree" in page.text
+    assert "UK General Data Protection Regulation, Article 6(1)(a)" in page.text
+    assert "data subject" not in page.text
     assert 'href="https://api.parliament.uk/historic-hansard/' in page.text
     assert 'href="/register/agreements/northbridge-hb-fsm-consent"' in page.text
     mine, theirs = entry_numbers(page.text), entry_numbers(alan.get("/your-data").text)
@@ -450,3 +455,46 @@ def test_the_downloaded_trail_key_finds_the_same_records_in_the_published_log(
         )
     assert result.exit_code == 0, result.output
     assert f"{len(shown)} of " in result.output
+
+
+def _visible_text(html: str) -> str:
+    main = html.split("<main", 1)[1].split("</main>", 1)[0]
+    main = re.sub(r"<(script|style|code)\b.*?</\1>", " ", main, flags=re.S)
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", main.split(">", 1)[1])).split())
+
+
+def test_a_residents_pages_say_true_things_in_plain_words(
+    ada: TestClient, alan: TestClient
+) -> None:
+    """Every page of two residents' trails (shared in part, refused, their choices), as they
+    read them: no codes or machine names, no legal jargon, and no refusal that begins by
+    saying what allows it."""
+    pages = {}
+    for resident, who in ((ada, "ada"), (alan, "alan")):
+        overview = resident.get("/your-data").text
+        pages[f"{who} /your-data"] = overview
+        pages[f"{who} /your-data/choices"] = resident.get("/your-data/choices").text
+        for index in entry_numbers(overview):
+            pages[f"{who} /your-data/entries/{index}"] = resident.get(
+                f"/your-data/entries/{index}"
+            ).text
+    outcomes = set()
+    for path, html in pages.items():
+        text = _visible_text(html)
+        assert not MACHINE_NAME.search(text.replace("UK General Data Protection", "")), (
+            path,
+            MACHINE_NAME.search(text),
+        )
+        assert not JARGON.search(text.lower()), (path, JARGON.search(text.lower()))
+        assert "<br>" not in text
+        if "/entries/" in path and "The reason" in text:  # a decision
+            happened = text.split("What happened", 1)[1][:30]
+            reason = text.split("The reason", 1)[1].lstrip()
+            if "Not shared" in happened:
+                outcomes.add("refused")
+                assert not reason.startswith(("A law allows", "You had given"))
+                assert "The law the agreement relies on" in text or "No law was found" in text
+            elif "Partly shared" in happened:
+                outcomes.add("partly shared")
+                assert reason.startswith("Some of the information asked for is not covered")
+    assert outcomes == {"refused", "partly shared"}  # the test saw both kinds

@@ -216,10 +216,22 @@ def test_an_officer_asks_then_finds_the_decision_in_a_real_browser(
     )
 
     page.goto(base + "/staff/requests/new")
+    check_page_in_browser(page, "officer-request-form", javascript)
     page.get_by_label("What is the information for?").select_option("free-school-meals")
     page.get_by_label("National Insurance number of the person").fill("AB 12 34 56 C")
-    page.locator(f'input[name="fields"][value="{FIRST_NAME}"]').check()
+    # Something no agreement covers: explained before anything is sent.
+    page.get_by_text("Ask for information not listed").click()
+    page.get_by_label("Other information, by its name in the data").fill(
+        "housing-benefit-claims.weekly_income"
+    )
     page.get_by_role("button", name="Ask").click()
+    assert page.title().startswith("Error: ")
+    assert "so the request would be refused" in page.content()
+    check_page_in_browser(page, "officer-request-refusal-ahead", javascript)
+    page.get_by_label("Other information, by its name in the data").fill("")
+    page.get_by_label("First name").check()
+    page.get_by_role("button", name="Ask").click()
+    assert page.locator("h1").inner_text().startswith("Decision:")
     entry = re.search(r"Entry (\d+)", page.content())
     assert entry
 

@@ -10,6 +10,7 @@ from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
 from sharewell.register.models import Agreement, Dataset, DatasetField, Gateway, Organisation
+from sharewell.register.plain_law import plain_law
 
 
 @dataclass(frozen=True)
@@ -20,6 +21,8 @@ class GatewayLabel:
     url: str
     consent_required: bool
     right_to_object: bool
+    says: str = ""  # what it allows, in a resident's words
+    law: str = ""  # its short name, for a resident
 
 
 @dataclass(frozen=True)
@@ -84,6 +87,7 @@ def labels_for(
             found.disclosers[id_] = discloser
     if gateway_ids:
         for gateway in session.scalars(select(Gateway).where(Gateway.id.in_(gateway_ids))):
+            plain = plain_law(gateway.id, gateway.title, gateway.citation)
             found.gateways[gateway.id] = GatewayLabel(
                 id=gateway.id,
                 title=gateway.title,
@@ -91,6 +95,8 @@ def labels_for(
                 url=gateway.source_url,
                 consent_required=gateway.consent_required,
                 right_to_object=gateway.right_to_object,
+                says=plain.says,
+                law=plain.law,
             )
     discloser_fields = [(found.disclosers.get(agreement, ""), name) for agreement, name in under]
     wanted_fields = sorted(

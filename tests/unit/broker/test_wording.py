@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from factories.wording import plain
 from sharewell.broker.policy import AgreementFacts, Outcome, ReasonCode, RequestFacts, decide
 from sharewell.broker.policy import ConsentStatus as PolicyConsent
 from sharewell.broker.wording import (
@@ -22,26 +23,12 @@ from sharewell.consent.vocabulary import CaptureMethod, ConsentStatus
 from sharewell.register.terms import GatewayTerms
 from sharewell.trail.wording import CAPTURED_VIA, CONSENT_CHANGES
 
-# What a reader must never see: a code, an id, a field's machine name, or jargon the GOV.UK
-# style guide asks us to avoid (https://www.gov.uk/guidance/style-guide/a-to-z).
-MACHINE_NAME = re.compile(r"[a-z0-9]+_[a-z0-9_]+|[a-z0-9]+-[a-z0-9-]+|\w+\.\w+\b|[{}<>`]")
-JARGON = re.compile(
-    r"data subject|gateway|\bper\b|pursuant|hereby|processing|disclos|in order to|utilis|facilitat"
-)
 SAYS_WHAT_ALLOWED = tuple(REASON_WORDS[c].said_to(a) for c in EXPLAINS_A_RELEASE for a in Audience)
 
 codes = st.lists(
     st.sampled_from([c.value for c in ReasonCode]) | st.text(min_size=1, max_size=30),
     max_size=8,
 )
-
-
-def plain(sentence: str) -> None:
-    assert not MACHINE_NAME.search(sentence), sentence
-    assert not JARGON.search(sentence.lower()), sentence
-    assert sentence[:1].isupper(), sentence
-    assert sentence.endswith("."), sentence
-    assert len(sentence.split()) <= 30, f"too long for one plain sentence: {sentence}"
 
 
 def test_every_reason_code_has_words_for_every_reader() -> None:
