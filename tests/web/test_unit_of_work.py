@@ -14,6 +14,8 @@ from starlette.types import Message, Receive, Scope, Send
 
 from factories.citizens import TEST_APP, back_to_app, provider_signs_in
 from factories.web import DEMO_RESIDENT
+from sharewell import db
+from sharewell.web.app import create_app
 
 
 class Recorder:
@@ -32,23 +34,32 @@ class Recorder:
         await self.app(scope, receive, noting)
 
 
+@pytest.fixture(scope="module")
+def app(demo_app: FastAPI) -> Iterator[FastAPI]:
+    """The demo's app on an engine of its own, with no sequencer (its lifespan never runs
+    under a plain TestClient): every commit on this engine is a request's."""
+    engine = db.make_engine(demo_app.state.engine.url.render_as_string(hide_password=False))
+    yield create_app(demo_app.state.settings, engine=engine)
+    engine.dispose()
+
+
 @pytest.fixture
-def events(demo_app: FastAPI) -> Iterator[list[str]]:
+def events(app: FastAPI) -> Iterator[list[str]]:
     noted: list[str] = []
 
     def on_commit(_connection: object) -> None:
         noted.append("commit")
 
-    engine = demo_app.state.engine
+    engine = app.state.engine
     event.listen(engine, "commit", on_commit)
     yield noted
     event.remove(engine, "commit", on_commit)
 
 
 def test_a_sign_in_is_committed_before_the_redirect_is_sent(
-    demo_app: FastAPI, events: list[str]
+    app: FastAPI, events: list[str]
 ) -> None:
-    browser = TestClient(Recorder(demo_app, events), base_url=TEST_APP, follow_redirects=False)
+    browser = TestClient(Recorder(app, events), base_url=TEST_APP, follow_redirects=False)
     start = browser.get("/sign-in/start", params={"next": "/account"})
     answer = provider_signs_in(
         start.headers["location"], DEMO_RESIDENT["email"], DEMO_RESIDENT["password"]
@@ -60,8 +71,8 @@ def test_a_sign_in_is_committed_before_the_redirect_is_sent(
     assert browser.get("/account").status_code == 200
 
 
-def test_a_view_that_fails_commits_nothing(demo_app: FastAPI, events: list[str]) -> None:
-    browser = TestClient(Recorder(demo_app, events), base_url=TEST_APP, follow_redirects=False)
+def test_a_view_that_fails_commits_nothing(app: FastAPI, events: list[str]) -> None:
+    browser = TestClient(Recorder(app, events), base_url=TEST_APP, follow_redirects=False)
     events.clear()
     refused = browser.get("/sign-in/callback", params={"code": "forged", "state": "forged"})
     assert refused.status_code == 401
