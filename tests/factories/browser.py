@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Error as PlaywrightError
 from sqlalchemy import Engine
 
 from factories.web import ARTIFACTS
@@ -52,6 +53,20 @@ def axe_violations(page: Page) -> list[dict[str, object]]:
     ]
 
 
+def _screenshot(page: Page, path: Path) -> None:
+    """A full-page screenshot. Chromium sometimes answers "Unable to capture screenshot" to a
+    capture made while it is still laying the page out at its new size (seen once in 300
+    browser-test runs, on a loaded machine): wait for the next frames and take it again."""
+    for attempt in range(3):
+        try:
+            page.screenshot(path=path, full_page=True)
+            return
+        except PlaywrightError as failed:
+            if "Unable to capture screenshot" not in str(failed) or attempt == 2:
+                raise
+            page.evaluate("new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+
+
 def check_page_in_browser(page: Page, name: str, javascript: bool) -> None:
     """One <h1>, no sideways scrolling at 375 px and 1280 px, screenshots, and axe (with JS)."""
     ARTIFACTS.mkdir(exist_ok=True)
@@ -60,10 +75,7 @@ def check_page_in_browser(page: Page, name: str, javascript: bool) -> None:
         page.set_viewport_size({"width": width, "height": 900})
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 0, f"{name} is {overflow}px wider than a {width}px screen"
-        page.screenshot(
-            path=ARTIFACTS / f"{name}-{device}-{'js' if javascript else 'no-js'}.png",
-            full_page=True,
-        )
+        _screenshot(page, ARTIFACTS / f"{name}-{device}-{'js' if javascript else 'no-js'}.png")
         if javascript:
             violations = axe_violations(page)
             assert violations == [], f"{name} at {width}px: {violations}"
