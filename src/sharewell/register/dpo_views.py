@@ -104,7 +104,6 @@ def _agreement_page(
             "can_activate": status in (AgreementStatus.DRAFT, AgreementStatus.SUSPENDED),
             "can_suspend": status == AgreementStatus.ACTIVE,
             "can_edit": editing.may_edit(
-                agreement.id,
                 agreement.discloser_id,
                 agreement.status,
                 staff_accounts.by_id(session, staff.id),
@@ -387,7 +386,7 @@ def edit_form(
 ) -> Response:
     found = _own_agreement(session, staff, agreement_id)
     actor = staff_accounts.by_id(session, staff.id)
-    if not editing.may_edit(found.id, found.discloser_id, found.status, actor):
+    if not editing.may_edit(found.discloser_id, found.status, actor):
         return RedirectResponse(f"/staff/agreements/{found.id}", status_code=303)
     return _edit_page(request, session, staff, found, editing.draft_form(session, found.id))
 

@@ -41,7 +41,7 @@ class DraftForm:
     valid_until: str
 
 
-def may_edit(agreement_id: str, discloser: str, status: str, actor: StaffMember) -> bool:
+def may_edit(discloser: str, status: str, actor: StaffMember) -> bool:
     """Only the discloser's DPO changes a draft: once active, a change is a new agreement."""
     return (
         actor.role == Role.DPO
@@ -122,7 +122,7 @@ def edit_draft(session: Session, agreement_id: str, form: DraftForm, *, actor: S
     agreement = services.get_agreement(session, agreement_id)
     if not services.is_party(agreement, actor.organisation_id):
         raise AgreementNotFound(agreement_id)
-    if not may_edit(agreement.id, agreement.discloser_id, agreement.status, actor):
+    if not may_edit(agreement.discloser_id, agreement.status, actor):
         if agreement.status != AgreementStatus.DRAFT:
             raise Conflict(
                 f"“{agreement.title}” is {agreement.status}, so it can no longer be changed.",
