@@ -76,7 +76,8 @@ def serve(
 def run(argv: list[str]) -> int:
     """Run one command line and return its exit code (what `main` and the tests use)."""
     try:
-        app(args=argv, prog_name="sharewell", standalone_mode=False)
+        # Without standalone mode, click answers a command's ``typer.Exit`` with its code.
+        code = app(args=argv, prog_name="sharewell", standalone_mode=False)
     except SharewellError as error:
         errors.print(f"[bold red]Error:[/] {error.diagnostics()}", highlight=False)
         return next(code for kind, code in EXIT_CODES if isinstance(error, kind))
@@ -88,7 +89,7 @@ def run(argv: list[str]) -> int:
     except click.exceptions.Abort:
         errors.print("Aborted.")
         return 1
-    return 0
+    return code if isinstance(code, int) else 0
 
 
 def main() -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import stat
 from pathlib import Path
@@ -10,10 +9,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import update
 
+from factories import leaves
 from sharewell import db
 from sharewell.cli import run
 from sharewell.ledger import services as ledger
-from sharewell.ledger.entries import EntryKind, encode_entry, new_trail_key, trail_key_document
+from sharewell.ledger.entries import canonical_json, new_trail_key, trail_key_document
 from sharewell.ledger.models import LedgerEntry
 
 
@@ -37,18 +37,7 @@ def append_decisions(database_url: str, keys: list[bytes | None]) -> None:
     with db.transaction(engine) as session:
         ledger.append(
             session,
-            [
-                encode_entry(
-                    EntryKind.DECISION,
-                    time=dt.datetime.now(dt.UTC),
-                    organisation="dwp",
-                    subject_key=key,
-                    purpose="benefit-take-up",
-                    outcome="permit",
-                    fields=["nino"],
-                )
-                for key in keys
-            ],
+            [leaves.decision(key, organisation="dwp", purpose="benefit-take-up") for key in keys],
         )
     engine.dispose()
 
@@ -79,12 +68,39 @@ def test_export_verify_and_trail_scan(
     assert "is intact: 300 entries" in capsys.readouterr().out
 
     key_file = tmp_path / "my-trail-key.json"
-    key_file.write_text(trail_key_document(mine, log_origin="sharewell.example/ledger"))
+    key_file.write_text(trail_key_document([mine], log_origin="sharewell.example/ledger"))
     assert run(["verify", "trail", str(exported), "--key", str(key_file), "--log-key", vkey]) == 0
     assert "150 of 300 entries are about you" in capsys.readouterr().out
 
     (exported / "tile" / "entries" / "000").write_bytes(b"\x00\x01X")
     assert run(["verify", "log", str(exported), "--key", vkey]) != 0
+
+
+def test_verify_trail_reads_every_key_and_reports_a_copied_mark(
+    home: Path, database_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    old, new = new_trail_key(), new_trail_key()
+    append_decisions(database_url, [old, new, None])
+    engine = db.make_engine(database_url)
+    with db.transaction(engine) as session:
+        mine, nobodys = (json.loads(ledger.get_entry(session, i)) for i in (0, 2))
+        # An operator trying to pin someone else's entry on this person copies their mark.
+        forged = canonical_json({**nobodys, "subject": mine["subject"]})
+        ledger.append(session, [forged])
+    engine.dispose()
+    assert run(["ledger", "integrate"]) == 0
+    exported = tmp_path / "log"
+    assert run(["ledger", "export", str(exported)]) == 0
+    key_file = tmp_path / "keys.json"
+    key_file.write_text(trail_key_document([new, old], log_origin="sharewell.example/ledger"))
+    capsys.readouterr()
+    assert run(["verify", "trail", str(exported), "--key", str(key_file)]) == 1
+    out = " ".join(capsys.readouterr().out.split())
+    assert "2 of 4 entries are about you" in out
+    assert "Entry 3 carries a copy of the mark on your entry 0" in out
+    key_file.write_text(trail_key_document([new], log_origin="sharewell.example/ledger"))
+    assert run(["verify", "trail", str(exported), "--key", str(key_file)]) == 0
+    assert "1 of 4 entries are about you" in capsys.readouterr().out
 
 
 def test_proofs_from_the_cli_verify_offline(

@@ -6,7 +6,6 @@ no session, no CSRF token, bad input."""
 from __future__ import annotations
 
 import base64
-import datetime as dt
 import json
 import re
 import shlex
@@ -23,6 +22,7 @@ from playwright.sync_api import Browser, expect
 from sqlalchemy import Engine, update
 from typer.testing import CliRunner
 
+from factories import leaves
 from factories.broker import ada_consents
 from factories.browser import check_page_in_browser, staff_signs_in
 from factories.databases import fresh_database, migrated_engine
@@ -34,7 +34,6 @@ from sharewell.cli import app as sharewell_cli
 from sharewell.config import Settings
 from sharewell.ledger import history, merkle
 from sharewell.ledger import services as ledger
-from sharewell.ledger.entries import EntryKind, encode_entry
 from sharewell.ledger.keys import ensure_signing_key, witnesses_path
 from sharewell.ledger.models import LedgerEntry, LedgerNode
 from sharewell.ledger.note import CosignatureSigner, Note, Signer, Verifier
@@ -72,23 +71,8 @@ class World:
 
 
 def _append(engine: Engine, count: int, organisation: str = "northbridge") -> None:
-    now = dt.datetime.now(dt.UTC)
     with db.transaction(engine) as session:
-        ledger.append(
-            session,
-            [
-                encode_entry(
-                    EntryKind.DECISION,
-                    time=now,
-                    organisation=organisation,
-                    purpose="free-school-meals",
-                    fields=["first_name"],
-                    outcome="permit",
-                    details={"n": n},
-                )
-                for n in range(count)
-            ],
-        )
+        ledger.append(session, [leaves.decision(organisation=organisation) for _ in range(count)])
 
 
 def _integrate(engine: Engine, signer: Signer) -> int:

@@ -44,7 +44,8 @@ from sharewell.consent.services import SubjectKey
 from sharewell.consent.vocabulary import IdentifierScheme
 from sharewell.db import transaction
 from sharewell.ledger import services as ledger
-from sharewell.ledger.entries import EntryKind, encode_entry
+from sharewell.ledger.entries import Leaf
+from sharewell.ledger.records import DecisionPublic, DecisionSealed, RequesterKind, exact_time
 from sharewell.notifications import services as notifications
 from sharewell.notifications.services import DecisionMade
 from sharewell.register import services as register
@@ -249,7 +250,8 @@ def _decide_subjects(
     facts = agreement_facts(agreement, today) if agreement is not None else None
     now = dt.datetime.now(dt.UTC)
     results: list[SubjectDecision] = []
-    entries: list[bytes] = []
+    leaves: list[Leaf] = []
+    public = _public_record(requester, request, facts)
     pending: list[tuple[int, SubjectKey | None, PolicyDecision, dict[str, Any]]] = []
     founds = _find_all(session, subjects, agreement)
     histories = consent.consent_histories(
@@ -279,9 +281,9 @@ def _decide_subjects(
             )
         )
         released = _released_values(policy, found)
-        entries.append(_ledger_entry(requester, request, facts, policy, found.subject, now))
+        leaves.append(_leaf(public, requester, facts, policy, found.subject, now))
         pending.append((position, found.subject, policy, released))
-    indexes = ledger.append(session, entries)
+    indexes = ledger.append_leaves(session, leaves)
     rows = []
     for (position, subject, policy, released), index in zip(pending, indexes, strict=True):
         rows.append(
@@ -336,31 +338,41 @@ def _released_values(policy: PolicyDecision, found: _Found) -> dict[str, Any]:
     return values
 
 
-def _ledger_entry(
+def _public_record(
+    requester: Requester, request: DecisionRequest, facts: AgreementFacts | None
+) -> DecisionPublic:
+    """What the public log says of every decision in the request: who asked, under what, for
+    what. The same for each person asked about."""
+    return DecisionPublic(
+        organisation=requester.organisation,
+        purpose=request.purpose,
+        agreement=facts.id if facts is not None else None,
+        gateways=tuple(g.id for g in facts.gateways) if facts is not None else (),
+    )
+
+
+def _leaf(
+    public: DecisionPublic,
     requester: Requester,
-    request: DecisionRequest,
     facts: AgreementFacts | None,
     policy: PolicyDecision,
     subject: SubjectKey | None,
     now: dt.datetime,
-) -> bytes:
-    return encode_entry(
-        EntryKind.DECISION,
-        time=now,
-        organisation=requester.organisation,
-        subject_key=subject.trail_key if subject is not None else None,
-        purpose=request.purpose.value,
-        gateways=[g.id for g in facts.gateways] if facts is not None else [],
-        fields=list(policy.released),
-        outcome=policy.outcome.value,
-        details={
-            "agreement": facts.id if facts is not None else None,
-            "discloser": facts.discloser if facts is not None else None,
-            "refused_fields": list(policy.refused),
-            "reasons": list(policy.codes),
-            "requested_by": requester.actor.split(":", 1)[0],
-        },
+) -> Leaf:
+    """The decision's leaf: what happened to the person is sealed for them. A person nobody
+    holds gets no sealed part and a random commitment, like padding."""
+    if subject is None:
+        return Leaf(public=public, time=now)
+    sealed = DecisionSealed(
+        time=exact_time(now),
+        outcome=policy.outcome,
+        discloser=facts.discloser if facts is not None else None,
+        released=tuple(policy.released),
+        refused=tuple(policy.refused),
+        reasons=tuple(policy.codes),
+        requested_by=RequesterKind(requester.actor.split(":", 1)[0]),
     )
+    return Leaf(public=public, time=now, sealed=sealed, subject_key=subject.trail_key)
 
 
 def _view(

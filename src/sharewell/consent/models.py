@@ -76,6 +76,18 @@ class SubjectIdentifier(Base):
     subject: Mapped[Subject] = relationship(back_populates="identifiers")
 
 
+class RetiredTrailKey(Base):
+    """A trail key the subject had before they asked for a new one. Kept: the entries written
+    under it still open only with it."""
+
+    __tablename__ = "retired_trail_keys"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    subject_id: Mapped[str] = mapped_column(ForeignKey("subjects.id"), index=True)
+    trail_key: Mapped[bytes] = mapped_column(LargeBinary(TRAIL_KEY_BYTES))
+    retired_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), server_default=func.now())
+
+
 class ConsentRecord(Base):
     """One consent event (ISO/IEC TS 27560): granted, withdrawn or objected, for one scope.
 

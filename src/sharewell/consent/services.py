@@ -35,7 +35,7 @@ from sharewell.consent.errors import (
     IdentifierTaken,
     SubjectUnknown,
 )
-from sharewell.consent.models import ConsentRecord, Subject, SubjectIdentifier
+from sharewell.consent.models import ConsentRecord, RetiredTrailKey, Subject, SubjectIdentifier
 from sharewell.consent.schemas import ConsentChange, ConsentScope, ConsentState
 from sharewell.consent.vocabulary import (
     DPV_STATUS,
@@ -46,13 +46,14 @@ from sharewell.consent.vocabulary import (
     ScopeKind,
 )
 from sharewell.ledger import services as ledger
-from sharewell.ledger.entries import EntryKind, encode_entry, new_trail_key
+from sharewell.ledger.entries import Leaf, new_trail_key
+from sharewell.ledger.records import ChoiceRecorder, ConsentPublic, ConsentSealed, exact_time
 from sharewell.register import services as register
 from sharewell.register.dataset_import import NINO
 from sharewell.register.errors import AgreementNotFound, OrganisationNotFound
 from sharewell.register.schemas import Slug
 from sharewell.register.terms import AgreementTerms
-from sharewell.register.vocabulary import PURPOSE_TITLES, Purpose
+from sharewell.register.vocabulary import PURPOSE_TITLES, Purpose, Role
 
 MAX_RECORD_ID = 100
 MAX_WORDING = 20_000
@@ -290,8 +291,30 @@ def get_subject(session: Session, subject_id: str) -> Subject:
 
 
 def trail_key(session: Session, subject_id: str) -> bytes:
-    """The key that opens this subject's ledger commitments (theirs and the operator's only)."""
+    """The key new ledger entries about this subject are written under (theirs and the
+    operator's only)."""
     return get_subject(session, subject_id).trail_key
+
+
+def trail_keys(session: Session, subject_id: str) -> tuple[bytes, ...]:
+    """Every trail key this subject has had, newest first: together they open every entry
+    about them, whenever it was written."""
+    retired = session.scalars(
+        select(RetiredTrailKey.trail_key)
+        .where(RetiredTrailKey.subject_id == subject_id)
+        .order_by(RetiredTrailKey.id.desc())
+    ).all()
+    return (trail_key(session, subject_id), *(bytes(key) for key in retired))
+
+
+def rotate_trail_key(session: Session, subject_id: str) -> None:
+    """Give the subject a new trail key for entries from now on (say, after they shared the
+    old one). The old key is kept: entries already written open only with it."""
+    subject = get_subject(session, subject_id)
+    with session.begin_nested():
+        session.add(RetiredTrailKey(subject_id=subject.id, trail_key=subject.trail_key))
+        subject.trail_key = new_trail_key()
+        session.flush()
 
 
 # --------------------------------------------------------------------------- recording
@@ -334,7 +357,7 @@ def record_consent(
     checked = _check(session, scope, state, captured_via, captured_by, wording, expires_at, now)
     version = _wording_version(checked.wording) if checked.wording is not None else None
     with session.begin_nested():
-        (index,) = ledger.append(session, [_ledger_entry(subject, checked, captured_by, version)])
+        (index,) = ledger.append_leaves(session, [_leaf(subject, checked, captured_by, version)])
         record = ConsentRecord(
             subject_id=subject.id,
             agreement_id=checked.agreement.id if checked.agreement else None,
@@ -501,39 +524,45 @@ def _wording_version(wording: str) -> str:
     return "sha256:" + hashlib.sha256(wording.encode("utf-8")).hexdigest()
 
 
-def _ledger_entry(
+def _leaf(
     subject: Subject, checked: _Checked, captured_by: StaffMember | None, version: str | None
-) -> bytes:
-    """The public entry: what was chosen, for what, how — never who (only a commitment)."""
+) -> Leaf:
+    """The public log says only that a choice was recorded; what was chosen, for what and how
+    is sealed for the person."""
+    by: Role | ChoiceRecorder
     if captured_by is not None:
-        organisation, by = captured_by.organisation_id, captured_by.role
+        organisation, by = captured_by.organisation_id, Role(captured_by.role)
     else:
         organisation = OPERATOR
-        by = "subject" if checked.method == CaptureMethod.PORTAL else "partner_system"
+        by = (
+            ChoiceRecorder.SUBJECT
+            if checked.method == CaptureMethod.PORTAL
+            else ChoiceRecorder.PARTNER_SYSTEM
+        )
     agreement = checked.agreement
-    return encode_entry(
-        EntryKind.CONSENT,
-        time=checked.recorded_at,
+    sealed = ConsentSealed(
+        time=exact_time(checked.recorded_at),
         organisation=organisation,
+        scope=checked.kind,
+        agreement=agreement.id if agreement else None,
+        purpose=checked.purpose,
+        purposes=tuple(sorted(agreement.purposes)) if agreement else (),
+        recipient=checked.recipient,
+        state=checked.status,
+        captured_via=checked.method,
+        by_role=by,
+        wording_version=version,
+        expires=exact_time(checked.expires_at) if checked.expires_at else None,
+    )
+    return Leaf(
+        public=ConsentPublic(),
+        time=checked.recorded_at,
+        sealed=sealed,
         subject_key=subject.trail_key,
-        purpose=checked.purpose.value if checked.purpose else None,
-        outcome=checked.status.value,
-        details={
-            "scope": checked.kind.value,
-            "agreement": agreement.id if agreement else None,
-            "purposes": sorted(agreement.purposes) if agreement else [],
-            "recipient": checked.recipient,
-            "state": checked.status.value,
-            "captured_via": checked.method.value,
-            "by_role": by,
-            "wording_version": version,
-            "expires": _iso(checked.expires_at) if checked.expires_at else None,
-        },
     )
 
 
-def _iso(moment: dt.datetime) -> str:
-    return moment.astimezone(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+_iso = exact_time
 
 
 # --------------------------------------------------------------------------- deciding

@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import json
 from pathlib import Path
-from typing import Any
 
 import typer
 from rich.table import Table
@@ -16,7 +15,7 @@ from sharewell.ledger import merkle, publish
 from sharewell.ledger import services as ledger
 from sharewell.ledger.audit import LogSource, audit_log, iter_entries, open_source
 from sharewell.ledger.checkpoint import Checkpoint, SignedCheckpoint
-from sharewell.ledger.entries import decode_entry, opens, read_trail_key
+from sharewell.ledger.entries import OpenedEntry, commitment_of, open_entry, read_trail_keys
 from sharewell.ledger.errors import LedgerError
 from sharewell.ledger.fsck import fsck as run_fsck
 from sharewell.ledger.keys import (
@@ -269,15 +268,25 @@ def verify_trail(
     ),
     log_key: str | None = typer.Option(None, help="The log's verifier key; checks the log too."),
 ) -> None:
-    """List every entry about you in the whole public log: completeness without trusting us."""
-    trail_key = read_trail_key(key_file.read_text(encoding="utf-8"))
+    """List every entry about you in the whole public log: completeness without trusting us.
+
+    Works across every trail key you have had (the key file holds them all). An entry that
+    carries a copy of one of your entries' marks does not open, and is reported.
+    """
+    trail_keys = read_trail_keys(key_file.read_text(encoding="utf-8"))
     source = open_source(location)
-    found: list[tuple[int, dict[str, Any]]] = []
+    found: list[tuple[int, OpenedEntry]] = []
+    yours: dict[bytes, int] = {}  # commitment -> the entry of yours it opened
+    copies: list[tuple[int, int]] = []  # (entry carrying a copied mark, the entry it is from)
 
     def look(index: int, data: bytes) -> None:
-        body = decode_entry(data)
-        if opens(body, trail_key):
-            found.append((index, body))
+        opened = open_entry(data, trail_keys)
+        claimed = commitment_of(data)
+        if opened is not None and claimed is not None:
+            found.append((index, opened))
+            yours[claimed] = index
+        elif claimed is not None and claimed in yours:  # a mark can be copied only once seen
+            copies.append((index, yours[claimed]))
 
     with progress_bar() as bar:
         task = bar.add_task("Scanning the log", total=None)
@@ -296,18 +305,27 @@ def verify_trail(
                 look(index, data)
                 bar.advance(task, 1)
     table = Table("entry", "time", "kind", "organisation", "purpose", "outcome", "fields")
-    for index, body in found:
+    for index, opened in found:
+        facts = opened.facts
         table.add_row(
             str(index),
-            str(body.get("time", "")),
-            str(body.get("kind", "")),
-            str(body.get("organisation", "")),
-            str(body.get("purpose") or ""),
-            str(body.get("outcome") or ""),
-            ", ".join(map(str, body.get("fields") or [])),
+            opened.time.isoformat(timespec="seconds"),
+            opened.kind,
+            str(facts.get("organisation") or ""),
+            str(facts.get("purpose") or ""),
+            str(facts.get("outcome") or facts.get("state") or ""),
+            ", ".join(map(str, facts.get("released") or [])),
         )
     console.print(table)
     console.print(f"{len(found)} of {size} entries are about you.")
+    for copy, original in copies:
+        console.print(
+            f"Entry {copy} carries a copy of the mark on your entry {original}: it is not "
+            "about you, and someone made it look as if it were. Tell the log's operator and "
+            "an auditor."
+        )
+    if copies:
+        raise typer.Exit(1)
 
 
 def _unverified_size(source: LogSource) -> int:

@@ -3,12 +3,14 @@
 A writer hands its entry to ``submit`` and blocks until the transaction holding it has
 committed; it then has its index. One thread collects whatever has arrived (up to
 ``max_batch``, waiting at most ``max_wait`` for more) and appends it in one transaction, so a
-thousand writers cost a handful of commits instead of a thousand.
+thousand writers cost a handful of commits instead of a thousand. A batch is appended in
+random order, so entries that arrive together (several requests' decisions) are mixed.
 """
 
 from __future__ import annotations
 
 import queue
+import secrets
 import threading
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -82,6 +84,8 @@ class GroupCommitter:
                 return
 
     def _commit(self, batch: list[_Pending]) -> None:
+        # Shuffled, so that entries from writers who arrived together are mixed in the log.
+        secrets.SystemRandom().shuffle(batch)
         try:
             with transaction(self._engine) as session:
                 indexes = ledger.append(session, [p.entry for p in batch])

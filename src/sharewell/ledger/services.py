@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from sharewell.errors import Conflict, InvalidInput, NotFound
 from sharewell.ledger import merkle
 from sharewell.ledger.checkpoint import Checkpoint
+from sharewell.ledger.entries import Leaf, encode_group
 from sharewell.ledger.errors import LedgerBusy, LedgerError
 from sharewell.ledger.models import (
     LedgerCheckpoint,
@@ -96,6 +97,15 @@ def append(session: Session, entries: Sequence[bytes]) -> list[int]:
             raise LedgerBusy(retry_after=RETRY_AFTER_SECONDS) from None
         raise
     return list(range(first, end))
+
+
+def append_leaves(session: Session, leaves: Sequence[Leaf]) -> list[int]:
+    """Write one group of leaves (one request's decisions, one consent change…) in the caller's
+    transaction, padded and shuffled as ``entries.encode_group`` says; returns each leaf's
+    index, in the order given. Every writer of the log comes through here."""
+    group = encode_group(leaves)
+    indexes = append(session, group.entries)
+    return [indexes[position] for position in group.positions]
 
 
 def is_lock_timeout(error: OperationalError) -> bool:

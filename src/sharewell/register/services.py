@@ -20,7 +20,8 @@ from sharewell import strict_yaml
 from sharewell.accounts import staff as staff_accounts
 from sharewell.accounts.staff import StaffMember
 from sharewell.ledger import services as ledger
-from sharewell.ledger.entries import EntryKind, encode_entry
+from sharewell.ledger.entries import Leaf
+from sharewell.ledger.records import AgreementPublic, SystemActor
 from sharewell.register.catalogue import load_catalogue
 from sharewell.register.errors import (
     AgreementNotFound,
@@ -952,7 +953,7 @@ def change_status(
     with session.begin_nested():
         agreement.status = to.value
         index = _record_on_ledger(
-            session, agreement, current, to, actor.organisation_id, actor.role, reason
+            session, agreement, current, to, actor.organisation_id, Role(actor.role)
         )
         agreement.events.append(
             AgreementStatusEvent(
@@ -973,34 +974,24 @@ def _record_on_ledger(
     before: AgreementStatus,
     after: AgreementStatus,
     organisation: str,
-    role: str,
-    reason: str,
+    role: Role | SystemActor,
 ) -> int:
-    """Every change of an agreement's status is a public ledger entry (no staff names);
-    returns its index."""
-    (index,) = ledger.append(
-        session,
-        [
-            encode_entry(
-                EntryKind.AGREEMENT,
-                time=dt.datetime.now(dt.UTC),
-                organisation=organisation,
-                gateways=[g.gateway_id for g in agreement.gateways],
-                fields=sorted(f"{f.field.dataset.key}.{f.field.name}" for f in agreement.fields),
-                outcome=after.value,
-                details={
-                    "agreement": agreement.id,
-                    "discloser": agreement.discloser_id,
-                    "recipients": [r.organisation_id for r in agreement.recipients],
-                    "purposes": [p.code for p in agreement.purposes],
-                    "from": before.value,
-                    "to": after.value,
-                    "by_role": role,
-                    "reason": reason,
-                },
-            )
-        ],
+    """Every change of an agreement's status is a public ledger entry (no staff names, and
+    not the reason, which a person typed: that stays in the agreement's history); returns its
+    index."""
+    change = AgreementPublic(
+        organisation=organisation,
+        agreement=agreement.id,
+        discloser=agreement.discloser_id,
+        recipients=tuple(r.organisation_id for r in agreement.recipients),
+        purposes=tuple(Purpose(p.code) for p in agreement.purposes),
+        gateways=tuple(g.gateway_id for g in agreement.gateways),
+        fields=tuple(sorted(f"{f.field.dataset.key}.{f.field.name}" for f in agreement.fields)),
+        from_status=before,
+        to_status=after,
+        by_role=role,
     )
+    (index,) = ledger.append_leaves(session, [Leaf(public=change, time=dt.datetime.now(dt.UTC))])
     return index
 
 
@@ -1042,8 +1033,7 @@ def expire_lapsed(session: Session, *, today: dt.date | None = None) -> list[str
                 AgreementStatus(agreement.status),
                 AgreementStatus.EXPIRED,
                 "sharewell",
-                "system",
-                reason,
+                SystemActor.SYSTEM,
             )
             agreement.events.append(
                 AgreementStatusEvent(

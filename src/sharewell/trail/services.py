@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,7 +23,7 @@ from sharewell.errors import NotFound
 from sharewell.ledger import merkle
 from sharewell.ledger import services as ledger
 from sharewell.ledger.checkpoint import SignedCheckpoint
-from sharewell.ledger.entries import decode_entry, opens, trail_key_document
+from sharewell.ledger.entries import OpenedEntry, open_entry, trail_key_document
 from sharewell.ledger.errors import LedgerError
 from sharewell.ledger.note import Verifier
 from sharewell.register.labels import GatewayLabel, Labels, labels_for
@@ -114,38 +114,32 @@ def _purpose_title(code: str | None) -> str:
         return code
 
 
-def _parse_time(text: object) -> dt.datetime:
-    try:
-        return dt.datetime.fromisoformat(str(text).replace("Z", "+00:00"))
-    except ValueError:
-        return dt.datetime.min.replace(tzinfo=dt.UTC)
-
-
 def _strings(value: object) -> list[str]:
     return [str(v) for v in value] if isinstance(value, list) else []
 
 
-def _details(body: dict[str, Any]) -> dict[str, Any]:
-    details = body.get("details")
-    return details if isinstance(details, dict) else {}
+def _text(facts: Mapping[str, Any], name: str) -> str | None:
+    value = facts.get(name)
+    return value if isinstance(value, str) else None
 
 
-def _wanted_labels(bodies: Sequence[dict[str, Any]]) -> dict[str, Any]:
+def _wanted_labels(opened: Sequence[OpenedEntry]) -> dict[str, Any]:
     organisations: set[str] = set()
     agreements: set[str] = set()
     gateways: set[str] = set()
     fields: set[tuple[str, str]] = set()
-    for body in bodies:
-        details = _details(body)
-        organisations.add(str(body.get("organisation")))
-        discloser = details.get("discloser")
-        if isinstance(discloser, str):
+    for entry in opened:
+        facts = entry.facts
+        organisations.add(str(facts.get("organisation")))
+        discloser = _text(facts, "discloser")
+        if discloser is not None:
             organisations.add(discloser)
-            for name in _strings(body.get("fields")) + _strings(details.get("refused_fields")):
+            for name in _strings(facts.get("released")) + _strings(facts.get("refused")):
                 fields.add((discloser, name))
-        if isinstance(details.get("agreement"), str):
-            agreements.add(details["agreement"])
-        gateways.update(_strings(body.get("gateways")))
+        agreement = _text(facts, "agreement")
+        if agreement is not None:
+            agreements.add(agreement)
+        gateways.update(_strings(facts.get("gateways")))
     return {
         "organisations": organisations,
         "agreements": agreements,
@@ -154,15 +148,15 @@ def _wanted_labels(bodies: Sequence[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def _explain(index: int, body: dict[str, Any], labels: Labels) -> TrailEntry:
-    details = _details(body)
-    kind = str(body.get("kind"))
-    organisation_id = str(body.get("organisation"))
-    discloser = details.get("discloser") if isinstance(details.get("discloser"), str) else None
-    agreement_id = details.get("agreement") if isinstance(details.get("agreement"), str) else None
-    outcome = str(body.get("outcome") or details.get("state") or "")
-    codes = tuple(_strings(details.get("reasons")))
-    purpose = body.get("purpose") if isinstance(body.get("purpose"), str) else None
+def _explain(index: int, opened: OpenedEntry, labels: Labels) -> TrailEntry:
+    facts = opened.facts
+    kind = opened.kind
+    organisation_id = str(facts.get("organisation"))
+    discloser = _text(facts, "discloser")
+    agreement_id = _text(facts, "agreement")
+    outcome = str(facts.get("outcome") or facts.get("state") or "")
+    codes = tuple(_strings(facts.get("reasons")))
+    purpose = _text(facts, "purpose")
 
     def shown(names: list[str]) -> tuple[FieldShown, ...]:
         return tuple(FieldShown(name, labels.field(discloser, name)) for name in names)
@@ -172,10 +166,10 @@ def _explain(index: int, body: dict[str, Any], labels: Labels) -> TrailEntry:
     if kind == "consent":
         headline = CONSENT_CHANGES.get(outcome, "You made a choice about sharing")
         if organisation_id == consent.OPERATOR:  # nobody's staff: the person, or a partner's system
-            organisation = RECORDED_BY.get(str(details.get("captured_via")), "Sharewell")
+            organisation = RECORDED_BY.get(str(facts.get("captured_via")), "Sharewell")
         about = f"the agreement “{agreement_title or agreement_id}”" if agreement_id else None
         about = about or f"“{_purpose_title(purpose)}”"
-        how = CAPTURED_VIA.get(str(details.get("captured_via")))
+        how = CAPTURED_VIA.get(str(facts.get("captured_via")))
         summary = f"{CONSENT_CHANGES.get(outcome, outcome.capitalize())} for {about}"
         summary += f" ({how})." if how else "."
     else:
@@ -183,21 +177,21 @@ def _explain(index: int, body: dict[str, Any], labels: Labels) -> TrailEntry:
         summary = headline + "."
     return TrailEntry(
         index=index,
-        time=_parse_time(body.get("time")),
+        time=opened.time,
         kind=kind,
         organisation_id=organisation_id,
         organisation=organisation,
         purpose=purpose,
         purpose_title=_purpose_title(purpose)
-        if purpose is not None or not _strings(details.get("purposes"))
-        else ", ".join(_purpose_title(p) for p in _strings(details.get("purposes"))),
+        if purpose is not None or not _strings(facts.get("purposes"))
+        else ", ".join(_purpose_title(p) for p in _strings(facts.get("purposes"))),
         outcome=outcome,
-        released=shown(_strings(body.get("fields"))),
-        refused=shown(_strings(details.get("refused_fields"))),
+        released=shown(_strings(facts.get("released"))),
+        refused=shown(_strings(facts.get("refused"))),
         reasons=explain(outcome, codes, Audience.RESIDENT),
         reason_codes=codes,
         gateways=tuple(
-            labels.gateways[g] for g in _strings(body.get("gateways")) if g in labels.gateways
+            labels.gateways[g] for g in _strings(facts.get("gateways")) if g in labels.gateways
         ),
         agreement_id=agreement_id,
         agreement_title=agreement_title,
@@ -207,16 +201,21 @@ def _explain(index: int, body: dict[str, Any], labels: Labels) -> TrailEntry:
     )
 
 
-def _explained(session: Session, indices: Sequence[int]) -> list[TrailEntry]:
+def _explained(session: Session, subject_id: str, indices: Sequence[int]) -> list[TrailEntry]:
+    """The entries, opened with the person's trail keys (the sealed part says what happened)."""
+    keys = consent.trail_keys(session, subject_id)
     stored = ledger.entries_at(session, indices)
-    bodies = {index: decode_entry(data) for index, data in stored.items()}
-    labels = labels_for(session, **_wanted_labels(list(bodies.values())))
-    return [_explain(index, bodies[index], labels) for index in indices if index in bodies]
+    opened = {index: open_entry(data, keys) for index, data in stored.items()}
+    readable = {index: entry for index, entry in opened.items() if entry is not None}
+    labels = labels_for(session, **_wanted_labels(list(readable.values())))
+    return [_explain(index, readable[index], labels) for index in indices if index in readable]
 
 
 def trail_for(session: Session, subject_id: str, filters: TrailFilters | None = None) -> Trail:
     """Every ledger entry about this subject, newest first, and what to filter them by."""
-    everything = _explained(session, sorted(_indices(session, subject_id), reverse=True))
+    everything = _explained(
+        session, subject_id, sorted(_indices(session, subject_id), reverse=True)
+    )
     chosen = filters or TrailFilters()
     return Trail(
         entries=tuple(e for e in everything if chosen.keep(e)),
@@ -237,7 +236,7 @@ def _require_own(session: Session, subject_id: str, index: int) -> None:
 def entry_for(session: Session, subject_id: str, index: int) -> TrailEntry:
     """One entry of this subject's trail; any other index is ``EntryNotInYourTrail``."""
     _require_own(session, subject_id, index)
-    (entry,) = _explained(session, [index])
+    (entry,) = _explained(session, subject_id, [index])
     return entry
 
 
@@ -311,12 +310,18 @@ class EntryNotYetCheckpointed(NotFound):
 
 
 def trail_key_file(session: Session, subject_id: str, log_origin: str) -> str:
-    """The citizen's trail key, as the file `sharewell verify trail --key` reads."""
-    return trail_key_document(consent.trail_key(session, subject_id), log_origin=log_origin)
+    """The citizen's trail keys (every one they have had), as the file `sharewell verify trail
+    --key` reads."""
+    return trail_key_document(consent.trail_keys(session, subject_id), log_origin=log_origin)
+
+
+def new_trail_key(session: Session, subject_id: str) -> None:
+    """A new trail key for this person's entries from now on; the old ones stay in their key
+    file, since the entries already written open only with them."""
+    consent.rotate_trail_key(session, subject_id)
 
 
 def opens_for(session: Session, subject_id: str, index: int) -> bool:
-    """Whether the entry's public commitment opens under this subject's trail key."""
-    return opens(
-        decode_entry(ledger.get_entry(session, index)), consent.trail_key(session, subject_id)
-    )
+    """Whether the entry's public commitment opens under one of this subject's trail keys."""
+    keys = consent.trail_keys(session, subject_id)
+    return open_entry(ledger.get_entry(session, index), keys) is not None

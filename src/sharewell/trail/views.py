@@ -141,15 +141,34 @@ def trail_key(request: Request, session: SessionDep, citizen: SignedInCitizen) -
     )
 
 
+@router.get("/your-data/trail-key/new")
+def confirm_new_trail_key(request: Request, citizen: SignedInCitizen) -> Response:
+    return render(
+        request, "citizen/new_trail_key.html", {"title": "Get a new trail key", "citizen": citizen}
+    )
+
+
+@router.post("/your-data/trail-key/new", dependencies=[Depends(csrf_protected)])
+def new_trail_key(session: SessionDep, citizen: SignedInCitizen) -> Response:
+    trail.new_trail_key(session, citizen.subject_id)
+    return RedirectResponse("/your-data/how-to-check?key=new", status_code=303)
+
+
 @router.get("/your-data/how-to-check", dependencies=[Depends(public)])
-def how_to_check(request: Request, session: SessionDep) -> Response:
+def how_to_check(
+    request: Request,
+    session: SessionDep,
+    key: Annotated[str | None, Query(pattern="^new$")] = None,
+) -> Response:
+    citizen = citizen_if_signed_in(request, session)
     return render(
         request,
         "citizen/how_to_check.html",
         {
             "title": "How to check your record is complete",
             "log_url": str(request.base_url) + "log",
-            "citizen": citizen_if_signed_in(request, session),
+            "citizen": citizen,
+            "new_key": key == "new" and citizen is not None,
         },
     )
 

@@ -30,7 +30,7 @@ from sharewell.consent.models import ConsentRecord, Subject
 from sharewell.consent.schemas import ConsentScope
 from sharewell.consent.vocabulary import CaptureMethod, ConsentStatus
 from sharewell.ledger import services as ledger
-from sharewell.ledger.entries import decode_entry, opens, scan_trail
+from sharewell.ledger.entries import decode_entry, open_entry, scan_trail
 
 
 @pytest.fixture
@@ -83,11 +83,13 @@ def test_a_staff_member_records_a_paper_form(register: Session, subject: Subject
     staff = officer(register)
     stored = record(register, subject, captured_via=CaptureMethod.PAPER, captured_by=staff)
     assert stored.captured_by_id == staff.id
-    body = decode_entry(ledger.get_entry(register, stored.ledger_index))
-    assert body["organisation"] == "northbridge"
-    assert body["details"]["by_role"] == "officer"
-    assert staff.email not in str(body)
-    assert staff.name not in str(body)
+    entry = ledger.get_entry(register, stored.ledger_index)
+    opened = open_entry(entry, [services.trail_key(register, subject.id)])
+    assert opened is not None
+    assert opened.facts["organisation"] == "northbridge"
+    assert opened.facts["by_role"] == "officer"
+    assert staff.email not in str(opened.facts)
+    assert staff.name not in str(opened.facts)
 
 
 def test_withdrawals_and_objections_need_no_wording(register: Session, subject: Subject) -> None:
@@ -116,14 +118,19 @@ def test_each_record_writes_exactly_one_ledger_entry(register: Session, subject:
     stored = record(register, subject, expires_at=WHEN + dt.timedelta(days=30))
     assert ledger.sequenced_size(register) == before + 1
     assert stored.ledger_index == before
-    body = decode_entry(ledger.get_entry(register, stored.ledger_index))
-    assert body["kind"] == "consent"
-    assert body["time"] == "2026-11-25T09:00:00.000Z"
-    assert body["organisation"] == "sharewell"  # the person's own action, through the portal
-    assert body["outcome"] == "granted"
-    assert body["purpose"] is None
-    assert body["fields"] == []
-    assert body["details"] == {
+    entry = ledger.get_entry(register, stored.ledger_index)
+    # The public sees that a choice was recorded in that hour, and nothing else.
+    body = decode_entry(entry)
+    assert set(body) == {"format", "kind", "hour", "sealed", "subject"}
+    assert (body["kind"], body["hour"]) == ("consent", "2026-11-25T09:00Z")
+    # The person reads the rest.
+    opened = open_entry(entry, [services.trail_key(register, subject.id)])
+    assert opened is not None
+    assert opened.time == WHEN
+    assert {k: v for k, v in opened.facts.items() if k not in ("kind", "hour")} == {
+        "time": "2026-11-25T09:00:00.000Z",
+        "organisation": "sharewell",  # the person's own action, through the portal
+        "purpose": None,
         "scope": "agreement",
         "agreement": FSM_AGREEMENT,
         "purposes": ["free-school-meals"],
@@ -143,11 +150,14 @@ def test_a_purpose_scoped_entry_names_the_purpose(register: Session, subject: Su
         ConsentStatus.OBJECTED,
         scope=ConsentScope.for_purpose("benefit-take-up", recipient="dwp"),
     )
-    body = decode_entry(ledger.get_entry(register, stored.ledger_index))
-    assert body["purpose"] == "benefit-take-up"
-    assert body["details"]["scope"] == "purpose"
-    assert body["details"]["recipient"] == "dwp"
-    assert body["outcome"] == "objected"
+    opened = open_entry(
+        ledger.get_entry(register, stored.ledger_index), [services.trail_key(register, subject.id)]
+    )
+    assert opened is not None
+    assert opened.facts["purpose"] == "benefit-take-up"
+    assert opened.facts["scope"] == "purpose"
+    assert opened.facts["recipient"] == "dwp"
+    assert opened.facts["state"] == "objected"
 
 
 def test_entries_hold_no_personal_data(register: Session) -> None:
@@ -182,11 +192,11 @@ def test_the_commitment_opens_only_under_the_subjects_key(register: Session) -> 
     mine = record(register, subject)
     theirs = record(register, other)
     key, other_key = (services.trail_key(register, s.id) for s in (subject, other))
-    body = decode_entry(ledger.get_entry(register, mine.ledger_index))
-    assert opens(body, key)
-    assert not opens(body, other_key)
+    entry = ledger.get_entry(register, mine.ledger_index)
+    assert open_entry(entry, [key]) is not None
+    assert open_entry(entry, [other_key]) is None
     # Scanning the whole log with a key finds exactly that person's entries.
-    found = [index for index, _ in scan_trail(ledger.iter_entries(register), key)]
+    found = [index for index, _ in scan_trail(ledger.iter_entries(register), [key])]
     assert found == [mine.ledger_index]
     assert theirs.ledger_index not in found
 

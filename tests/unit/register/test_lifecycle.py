@@ -138,10 +138,11 @@ def test_every_status_change_is_a_ledger_entry(register: Session) -> None:
     body = decode_entry(ledger.get_entry(register, before))
     assert body["kind"] == "agreement"
     assert body["organisation"] == "northbridge"
-    assert body["details"]["agreement"] == AGREEMENT
-    assert (body["details"]["from"], body["details"]["to"]) == ("draft", "active")
+    assert body["agreement"] == AGREEMENT
+    assert (body["from"], body["to"], body["by_role"]) == ("draft", "active", "dpo")
     assert "housing-benefit-claims.nino" in body["fields"]
     assert "dpo@" not in str(body)  # staff are named by role, never by email
+    assert "reason" not in body  # typed by a person: kept in the agreement's own history
 
 
 def test_a_refused_change_writes_no_ledger_entry(register: Session) -> None:

@@ -20,7 +20,7 @@ from sharewell.demo.cli import activate_demo_agreements
 from sharewell.ledger import merkle
 from sharewell.ledger import services as ledger
 from sharewell.ledger.checkpoint import SignedCheckpoint
-from sharewell.ledger.entries import read_trail_key, scan_trail
+from sharewell.ledger.entries import read_trail_keys, scan_trail
 from sharewell.ledger.note import Signer
 from sharewell.register.dataset_import import import_dataset_csv
 from sharewell.trail import choices, services
@@ -166,8 +166,8 @@ def test_a_checkpoint_signed_by_another_key_is_reported_not_included(borough: Se
 def test_the_trail_key_file_opens_exactly_the_persons_entries(borough: Session) -> None:
     ada = subject(borough, "AB123456C")
     ask(borough, "AB123456C", "CE654321A")
-    key = read_trail_key(services.trail_key_file(borough, ada, "test.example/ledger"))
-    assert key == consent.trail_key(borough, ada)
+    keys = read_trail_keys(services.trail_key_file(borough, ada, "test.example/ledger"))
+    assert keys == (consent.trail_key(borough, ada),)
     (entry,) = services.trail_for(borough, ada).entries
     assert services.opens_for(borough, ada, entry.index)
 
@@ -216,12 +216,16 @@ def test_objection_is_offered_only_where_the_law_gives_a_right_to_object(
 @settings(
     max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
-@given(steps=st.lists(st.sampled_from(["ask-ada", "ask-alan", "grant", "withdraw"]), max_size=8))
+@given(
+    steps=st.lists(
+        st.sampled_from(["ask-ada", "ask-alan", "grant", "withdraw", "new-key"]), max_size=8
+    )
+)
 def test_the_trail_is_exactly_the_entries_the_persons_trail_key_opens(
     borough: Session, steps: list[str]
 ) -> None:
     """Completeness, the property the trail key lets anyone check: the portal shows a person
-    every entry whose commitment opens under their key, and no other."""
+    every entry whose commitment opens under their keys (across new keys), and no other."""
     with borough.begin_nested() as attempt:
         ada = subject(borough, "AB123456C")
         start = ledger.sequenced_size(borough)
@@ -230,14 +234,16 @@ def test_the_trail_is_exactly_the_entries_the_persons_trail_key_opens(
                 ask(borough, "AB123456C")
             elif step == "ask-alan":
                 ask(borough, "CE654321A")
+            elif step == "new-key":
+                services.new_trail_key(borough, ada)
             else:
                 state = "granted" if step == "grant" else "withdrawn"
                 offered = choices.choice_for(borough, ada, FSM).actions
                 if any(a.state == state for a in offered):
                     choices.make_choice(borough, ada, FSM, state)
         shown = {e.index for e in services.trail_for(borough, ada).entries}
-        key = consent.trail_key(borough, ada)
-        opened = {i for i, _ in scan_trail(ledger.iter_entries(borough, start), key)}
+        keys = consent.trail_keys(borough, ada)
+        opened = {i for i, _ in scan_trail(ledger.iter_entries(borough, start), keys)}
         assert {i for i in shown if i >= start} == opened
         attempt.rollback()
 
