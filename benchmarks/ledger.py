@@ -5,7 +5,11 @@ Prints, and writes to benchmarks/results/ledger.json:
   group commit (each writer blocks until its entry's transaction has committed);
 - seconds from an append to a signed checkpoint that covers it (the sequencer running);
 - inclusion- and consistency-proof time from storage at 10^5, 10^6 and 10^7 entries;
-- trail-scan entries/s; peak memory (RSS) of the whole run.
+- trail-scan entries/s; peak memory (RSS) of the whole run;
+- the leaf format's cost, version 2 (sealed, padded, bound commitments) beside version 1 (all
+  in the clear) in the same run: bytes per leaf, leaves written per decision for a mix of
+  request sizes (padding to a power of two), encodings/s, and durably acknowledged decisions/s
+  for one-person requests (a transaction each) and for 59-person requests.
 
     python benchmarks/ledger.py                                  # both databases, up to 10^7
     python benchmarks/ledger.py --databases sqlite --sizes 100000,1000000
@@ -14,11 +18,15 @@ Prints, and writes to benchmarks/results/ledger.json:
 from __future__ import annotations
 
 import argparse
+import base64
 import datetime as dt
+import hashlib
+import hmac
 import json
 import platform
 import random
 import resource
+import secrets
 import statistics
 import tempfile
 import time
@@ -34,9 +42,10 @@ from sqlalchemy import Engine
 
 from sharewell import db
 from sharewell.ledger import services as ledger
-from sharewell.ledger.entries import EntryKind, encode_entry, new_trail_key, scan_trail
+from sharewell.ledger.entries import Leaf, canonical_json, encode_group, new_trail_key, scan_trail
 from sharewell.ledger.group_commit import GroupCommitter
 from sharewell.ledger.note import Signer
+from sharewell.ledger.records import DecisionPublic, DecisionSealed, RequesterKind, exact_time
 from sharewell.ledger.sequencer import Sequencer
 from sharewell.register.catalogue import load_catalogue
 
@@ -66,17 +75,121 @@ def database(kind: str, directory: Path) -> Iterator[Engine]:
             connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def decision(key: bytes | None = None) -> bytes:
-    return encode_entry(
-        EntryKind.DECISION,
-        time=dt.datetime.now(dt.UTC),
-        organisation="northbridge",
-        subject_key=key,
+FIELDS = ("housing-benefit-claims.first_name", "housing-benefit-claims.dob")
+
+
+def decision_leaf(key: bytes | None = None) -> Leaf:
+    """A decision as the broker writes it (format v2)."""
+    now = dt.datetime.now(dt.UTC)
+    public = DecisionPublic(
+        organisation="northbridge-schools",
         purpose="free-school-meals",
-        gateways=["consent-route"],
-        fields=["first_name", "last_name", "dob"],
-        outcome="permit",
+        agreement="northbridge-hb-fsm-consent",
+        gateways=("consent-route",),
     )
+    if key is None:
+        return Leaf(public=public, time=now)
+    sealed = DecisionSealed(
+        time=exact_time(now),
+        outcome="permit",
+        discloser="northbridge",
+        released=FIELDS,
+        refused=(),
+        reasons=("gateway_applies", "consent_given"),
+        requested_by=RequesterKind.STAFF,
+    )
+    return Leaf(public=public, time=now, sealed=sealed, subject_key=key)
+
+
+def decision(key: bytes | None = None) -> bytes:
+    return encode_group([decision_leaf(key or new_trail_key())]).entries[0]
+
+
+def decision_v1(key: bytes) -> bytes:
+    """The same decision in format v1, as it was written before (everything in the clear, the
+    commitment HMAC(key, nonce) only), kept here to measure the new format against it."""
+    nonce = secrets.token_bytes(16)
+    return canonical_json(
+        {
+            "format": "sharewell-entry/v1",
+            "kind": "decision",
+            "time": exact_time(dt.datetime.now(dt.UTC)),
+            "organisation": "northbridge-schools",
+            "purpose": "free-school-meals",
+            "gateways": ["consent-route"],
+            "fields": list(FIELDS),
+            "outcome": "permit",
+            "details": {
+                "agreement": "northbridge-hb-fsm-consent",
+                "discloser": "northbridge",
+                "refused_fields": [],
+                "reasons": ["gateway_applies", "consent_given"],
+                "requested_by": "staff",
+            },
+            "subject": {
+                "nonce": base64.b64encode(nonce).decode(),
+                "commitment": base64.b64encode(
+                    hmac.new(key, nonce, hashlib.sha256).digest()
+                ).decode(),
+            },
+        }
+    )
+
+
+def request_leaves(size: int, version: int) -> list[bytes]:
+    """One request about ``size`` people, as each format writes it."""
+    keys = [new_trail_key() for _ in range(size)]
+    if version == 1:
+        return [decision_v1(key) for key in keys]
+    return encode_group([decision_leaf(key) for key in keys]).entries
+
+
+def request_size_mix(rng: random.Random, requests: int) -> list[int]:
+    """Mostly one-person checks, some small lists, a few campaign lists."""
+    sizes = []
+    for _ in range(requests):
+        draw = rng.random()
+        if draw < 0.7:
+            sizes.append(1)
+        elif draw < 0.9:
+            sizes.append(rng.randint(2, 20))
+        else:
+            sizes.append(rng.randint(21, 1_000))
+    return sizes
+
+
+def format_costs() -> dict[str, Any]:
+    """Bytes, leaves and encoding speed of each format, on the same decisions."""
+    costs: dict[str, Any] = {}
+    for version in (1, 2):
+        one = request_leaves(1, version)
+        start = time.perf_counter()
+        encoded = sum(len(request_leaves(59, version)) for _ in range(50))
+        per_s = 50 * 59 / (time.perf_counter() - start)
+        costs[f"v{version}"] = {
+            "bytes_per_leaf": len(one[0]),
+            "leaves_for_59_decisions": encoded // 50,
+            "decisions_encoded_per_s": per_s,
+        }
+    sizes = request_size_mix(random.Random(7), 2_000)
+    written = sum(1 << (n - 1).bit_length() for n in sizes)
+    costs["v2"]["leaves_per_decision_mixed_sizes"] = written / sum(sizes)
+    costs["v2"]["mix"] = "2,000 requests: 70% one person, 20% 2-20, 10% 21-1,000"
+    costs["v2_bytes_per_decision_mixed_sizes_vs_v1"] = (
+        costs["v2"]["bytes_per_leaf"] * written / sum(sizes) / costs["v1"]["bytes_per_leaf"]
+    )
+    return costs
+
+
+def acknowledged_decisions(engine: Engine, version: int, size: int, requests: int) -> float:
+    """Decisions/s durably acknowledged: each request encoded and appended in a transaction
+    of its own (one commit per request, not per decision)."""
+    start = time.perf_counter()
+    for _ in range(requests):
+        leaves = request_leaves(size, version)
+        with db.transaction(engine) as session:
+            ledger.append(session, leaves)
+    return requests * size / (time.perf_counter() - start)
 
 
 def timed(action: Callable[[], Any], repeat: int) -> list[float]:
@@ -182,7 +295,18 @@ def trail_scan(entries: int) -> float:
     mine = new_trail_key()
     log = [(i, decision(mine if i % 50 == 0 else new_trail_key())) for i in range(entries)]
     start = time.perf_counter()
-    found = sum(1 for _ in scan_trail(log, mine))
+    found = sum(1 for _ in scan_trail(log, [mine]))
+    elapsed = time.perf_counter() - start
+    assert found == (entries + 49) // 50
+    return entries / elapsed
+
+
+def trail_scan_v1(entries: int) -> float:
+    """Format v1's scan (one HMAC per leaf), for comparison."""
+    mine = new_trail_key()
+    log = [(i, decision_v1(mine if i % 50 == 0 else new_trail_key())) for i in range(entries)]
+    start = time.perf_counter()
+    found = sum(1 for _ in scan_trail(log, [mine]))
     elapsed = time.perf_counter() - start
     assert found == (entries + 49) // 50
     return entries / elapsed
@@ -196,6 +320,13 @@ def run(kind: str, sizes: list[int]) -> dict[str, Any]:
     ):
         with db.transaction(engine) as session:
             load_catalogue(session)
+        for version in (1, 2):
+            result[f"format_v{version}_decisions_acknowledged_per_s_one_person_requests"] = (
+                acknowledged_decisions(engine, version, 1, 1_000)
+            )
+            result[f"format_v{version}_decisions_acknowledged_per_s_59_person_requests"] = (
+                acknowledged_decisions(engine, version, 59, 50)
+            )
         result["durable_appends_per_s_one_writer"] = one_writer(engine, 2_000)
         result["durable_appends_per_s_one_writer_batches_of_1000"] = batched(engine, 50, 1_000)
         for writers in (16, 256):
@@ -232,9 +363,16 @@ def main() -> None:
     report: dict[str, Any] = {
         "machine": {"python": platform.python_version(), "cpus": __import__("os").cpu_count()},
         "trail_scan_entries_per_s": trail_scan(100_000),
+        "trail_scan_entries_per_s_format_v1": trail_scan_v1(100_000),
+        "leaf_format": format_costs(),
         "runs": [],
     }
-    print(f"trail scan: {report['trail_scan_entries_per_s']:,.0f} entries/s", flush=True)
+    print(
+        f"trail scan: {report['trail_scan_entries_per_s']:,.0f} entries/s "
+        f"(format v1: {report['trail_scan_entries_per_s_format_v1']:,.0f})",
+        flush=True,
+    )
+    print(f"leaf format: {json.dumps(report['leaf_format'], indent=2)}", flush=True)
     for kind in arguments.databases.split(","):
         print(f"== {kind} ==", flush=True)
         outcome = run(kind, sizes)
