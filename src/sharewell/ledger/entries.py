@@ -205,11 +205,13 @@ def encode_group(leaves: Sequence[Leaf]) -> EncodedGroup:
     (the same public part, nobody's commitment, random sealed bytes), and shuffled."""
     if not leaves:
         return EncodedGroup([], [])
-    header = leaves[0].header()
-    if any(leaf.header() != header for leaf in leaves[1:]):
+    first = leaves[0]
+    hour = public_hour(first.time)
+    if any(leaf.public != first.public or public_hour(leaf.time) != hour for leaf in leaves):
         raise ValueError("a group's leaves share one public part and hour")
+    header = first.header()
     aad = canonical_json(header)
-    has_sealed_part = RECORDS[leaves[0].kind][1] is not None
+    has_sealed_part = RECORDS[first.kind][1] is not None
     plaintexts = [
         canonical_json(leaf.sealed.model_dump(mode="json")) if leaf.sealed is not None else None
         for leaf in leaves

@@ -147,7 +147,9 @@ def status(
     agreement: str = typer.Argument(..., help="Agreement id."),
     to: AgreementStatus = typer.Argument(..., help="New status."),
     by: str = typer.Option(..., help="Email of the DPO making the change."),
-    reason: str = typer.Option("", help="Why (kept with the change)."),
+    reason: str = typer.Option(
+        "", help="Why (kept in the agreement's history; never written to the public log)."
+    ),
 ) -> None:
     """Activate, suspend or expire an agreement (a DPO of a party only)."""
     with unit_of_work() as session:
