@@ -452,7 +452,7 @@ def tampered(world: World) -> Iterator[tuple[int, str]]:
         entry = session.get(LedgerEntry, index)
         assert entry is not None
         original_data = entry.data
-        entry.data = original_data.replace(b'"permit"', b'"refuse"')
+        entry.data = original_data.replace(b'"free-school-meals"', b'"benefit-take-up"')
         if level == 0:
             stored = session.get(LedgerEntry, k)
             assert stored is not None

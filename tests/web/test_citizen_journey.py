@@ -102,6 +102,7 @@ def test_a_resident_checks_a_decision_withdraws_consent_and_sees_the_next_refusa
         school_asks(session, person["nino"])  # the school's next request about them
     page.get_by_role("link", name="Your data").first.click()
     newest = page.locator(".govuk-summary-card").first
+    records = page.locator(".govuk-summary-card").count()
     assert "Not shared" in newest.inner_text()
     assert "You had withdrawn your consent, so nothing was shared." in newest.inner_text()
     page.select_option("#outcome", "deny")
@@ -112,6 +113,14 @@ def test_a_resident_checks_a_decision_withdraws_consent_and_sees_the_next_refusa
 
     page.get_by_role("link", name="How to check").click()
     check_page_in_browser(page, "citizen-how-to-check", javascript)
+    page.get_by_role("link", name="get a new trail key").click()
+    assert page.locator("h1").inner_text() == "Get a new trail key"
+    check_page_in_browser(page, "citizen-new-trail-key", javascript)
+    page.get_by_role("button", name="Get a new trail key").click()
+    assert "You have a new trail key" in page.locator(".govuk-notification-banner").inner_text()
+    check_page_in_browser(page, "citizen-new-trail-key-done", javascript)
+    page.get_by_role("link", name="Your data").first.click()
+    assert page.locator(".govuk-summary-card").count() == records  # nothing lost to a new key
     page.get_by_role("button", name="Sign out").click()
     assert page.locator("h1").inner_text() == "You have signed out"
     check_page_in_browser(page, "citizen-signed-out", javascript)

@@ -500,3 +500,47 @@ def test_a_residents_pages_say_true_things_in_plain_words(
                 outcomes.add("partly shared")
                 assert reason.startswith("Some of the information asked for is not covered")
     assert outcomes == {"refused", "partly shared"}  # the test saw both kinds
+
+
+# --------------------------------------------------------------------------- a new trail key
+
+
+def test_a_new_trail_key_keeps_every_record_findable_and_needs_this_browsers_token(
+    world: tuple[FastAPI, Engine, Path], alan: TestClient, ada: TestClient
+) -> None:
+    _, engine, _ = world
+    before = read_trail_keys(alan.get("/your-data/trail-key").text)
+    confirm = alan.get("/your-data/trail-key/new")
+    check_page(confirm.text)
+    assert confirm.headers["cache-control"] == "no-store"
+    for token in (None, "forged", csrf(ada.get("/your-data/trail-key/new").text)):
+        refused = alan.post(
+            "/your-data/trail-key/new", data={} if token is None else {"csrf_token": token}
+        )
+        assert refused.status_code == 403
+    assert read_trail_keys(alan.get("/your-data/trail-key").text) == before
+    done = alan.post("/your-data/trail-key/new", data={"csrf_token": csrf(confirm.text)})
+    assert done.status_code == 303
+    page = alan.get(done.headers["location"])
+    check_page(page.text)
+    assert "You have a new trail key" in page.text
+    keys = read_trail_keys(alan.get("/your-data/trail-key").text)
+    assert len(keys) == len(before) + 1
+    assert keys[1:] == before  # the old keys are kept, newest first
+    with db.transaction(engine) as session:
+        school_asks(session, ALAN["nino"])  # written under the new key
+    shown = set(entry_numbers(alan.get("/your-data").text))
+    with db.transaction(engine) as session:
+        entries = list(ledger.iter_entries(session))
+    assert {i for i, data in entries if open_entry(data, keys) is not None} == shown
+    assert {i for i, data in entries if open_entry(data, before) is not None} < shown
+    assert max(shown) in {i for i, data in entries if open_entry(data, keys[:1]) is not None}
+
+
+def test_a_signed_out_visitor_cannot_ask_for_a_new_trail_key(
+    world: tuple[FastAPI, Engine, Path],
+) -> None:
+    app, _, _ = world
+    visitor = TestClient(app, follow_redirects=False)
+    assert visitor.get("/your-data/trail-key/new").status_code == 303
+    assert visitor.post("/your-data/trail-key/new").status_code in (303, 403)

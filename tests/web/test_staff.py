@@ -17,7 +17,9 @@ from factories.staff import PASSWORD, browser, csrf, enrol_all_staff, fresh_code
 from sharewell import db
 from sharewell.broker.models import BrokerDecision
 from sharewell.config import Settings
+from sharewell.consent import services as consent
 from sharewell.ledger import services as ledger
+from sharewell.ledger.entries import open_entry
 from sharewell.web.app import create_app
 from web.pages import check_page
 
@@ -87,7 +89,10 @@ def test_an_officer_signs_in_asks_and_sees_the_decision_on_the_ledger(world, off
     index = int(re.search(r"Entry (\d+)", answer.text).group(1))  # type: ignore[union-attr]
     with db.transaction(engine) as session:
         entry = ledger.get_entry(session, index)
-    assert b'"requested_by":"staff"' in entry
+        ada = consent.trail_keys(session, consent.resolve_subject(session, "nino", "AB123456C").id)
+    opened = open_entry(entry, ada)
+    assert opened is not None  # sealed for the person it is about, who reads:
+    assert opened.facts["requested_by"] == "staff"
     assert b"Ada" not in entry  # field names on the ledger, never values
 
 
