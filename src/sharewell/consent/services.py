@@ -562,9 +562,6 @@ def _leaf(
     )
 
 
-_iso = exact_time
-
-
 # --------------------------------------------------------------------------- deciding
 
 
@@ -797,7 +794,7 @@ def _dpv_duration(record: ConsentChange) -> dict[str, Any]:
 
 
 def _datetime_literal(moment: dt.datetime) -> dict[str, str]:
-    return {"@value": _iso(moment), "@type": "xsd:dateTime"}
+    return {"@value": exact_time(moment), "@type": "xsd:dateTime"}
 
 
 def ledger_indices_about(session: Session, subject_id: str) -> list[int]:

@@ -285,7 +285,9 @@ def verify_trail(
         if opened is not None and claimed is not None:
             found.append((index, opened))
             yours[claimed] = index
-        elif claimed is not None and claimed in yours:  # a mark can be copied only once seen
+        elif claimed is not None and claimed in yours:
+            # Only copies after the entry they copy are noticed (memory stays flat); a copy
+            # anywhere still does not open, so it is never counted as yours.
             copies.append((index, yours[claimed]))
 
     with progress_bar() as bar:
