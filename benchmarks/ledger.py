@@ -42,7 +42,14 @@ from sqlalchemy import Engine
 
 from sharewell import db
 from sharewell.ledger import services as ledger
-from sharewell.ledger.entries import Leaf, canonical_json, encode_group, new_trail_key, scan_trail
+from sharewell.ledger.entries import (
+    Leaf,
+    canonical_json,
+    encode_group,
+    leaves_written_for,
+    new_trail_key,
+    scan_trail,
+)
 from sharewell.ledger.group_commit import GroupCommitter
 from sharewell.ledger.note import Signer
 from sharewell.ledger.records import DecisionPublic, DecisionSealed, RequesterKind, exact_time
@@ -172,7 +179,7 @@ def format_costs() -> dict[str, Any]:
             "decisions_encoded_per_s": per_s,
         }
     sizes = request_size_mix(random.Random(7), 2_000)
-    written = sum(1 << (n - 1).bit_length() for n in sizes)
+    written = sum(leaves_written_for(n) for n in sizes)
     costs["v2"]["leaves_per_decision_mixed_sizes"] = written / sum(sizes)
     costs["v2"]["mix"] = "2,000 requests: 70% one person, 20% 2-20, 10% 21-1,000"
     costs["v2_bytes_per_decision_mixed_sizes_vs_v1"] = (

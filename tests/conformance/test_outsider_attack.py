@@ -27,7 +27,7 @@ from sqlalchemy import select
 from conformance.test_independent_verifier import tlog_verify, verify
 from factories import population
 from factories.databases import fresh_database, migrated_engine
-from factories.population import DWP, FSM, SCHOOLS, SHARED_SERVICE, SOUTHMERE, Person
+from factories.population import FSM, SCHOOLS, SHARED_SERVICE, Person
 from sharewell import db
 from sharewell.broker.models import BrokerDecision
 from sharewell.broker.policy import Outcome, ReasonCode
@@ -43,7 +43,6 @@ SIGNER = Signer.generate("sharewell.example/attack")
 LISTS = (1, 2, 3, 5, 8, 13, 21, 34, 59, 60, 90, 120)  # a campaign's lists, each re-run
 RERUNS = 4
 SINGLE_CHECKS = 400
-SHARED = (SOUTHMERE, {"purpose": "benefit-administration", "agreement": SHARED_SERVICE})
 
 
 @dataclass(frozen=True)
@@ -88,27 +87,18 @@ def _generate(directory: Path) -> Iterator[Published]:
             if step == "list":
                 list_id, _ = what  # type: ignore[misc]
                 people = lists[list_id]
-                requester, kw = SHARED if list_id % 2 else (SCHOOLS, {})
+                asker = "southmere" if list_id % 2 else "schools"
                 with db.transaction(engine) as session:
                     start = ledger.sequenced_size(session)
-                    population.ask(session, requester, [p.nino for p in people], **kw)  # type: ignore[arg-type]
+                    population.ask(session, asker, [p.nino for p in people])
                     blocks.append(Block(start, ledger.sequenced_size(session), list_id))
             elif step == "single":
                 person = what
                 assert isinstance(person, Person)
-                requester, kw = rng.choice(
-                    [
-                        (SCHOOLS, {}),
-                        (DWP, {"purpose": "welfare-services", "agreement": None}),
-                        (
-                            SOUTHMERE,
-                            {"purpose": "benefit-administration", "agreement": SHARED_SERVICE},
-                        ),
-                    ]
-                )
+                asker = rng.choice(sorted(population.ASKERS))
                 with db.transaction(engine) as session:
                     start = ledger.sequenced_size(session)
-                    population.ask(session, requester, [person.nino], **kw)  # type: ignore[arg-type]
+                    population.ask(session, asker, [person.nino])
                     blocks.append(Block(start, ledger.sequenced_size(session), None))
             elif step == "choice":
                 person = what

@@ -95,23 +95,41 @@ def borough(session: Session, directory: Path, residents: Sequence[Person]) -> N
     import_dataset_csv(session, "northbridge", HB, directory / "hb.csv")
 
 
-def ask(
-    session: Session,
-    requester: broker.Requester,
-    ninos: Iterable[str],
-    *,
-    purpose: str = "free-school-meals",
-    agreement: str | None = FSM,
-    fields: Sequence[str] = ("first_name", "dob"),
-) -> DecisionSummary:
+@dataclass(frozen=True)
+class Asker:
+    """A requester of the demo, with the purpose, agreement and fields it asks with."""
+
+    requester: broker.Requester
+    purpose: str
+    agreement: str | None
+    fields: tuple[str, ...]
+
+
+ASKERS = {
+    "schools": Asker(SCHOOLS, "free-school-meals", FSM, ("first_name", "dob")),
+    "southmere": Asker(
+        SOUTHMERE,
+        "benefit-administration",
+        SHARED_SERVICE,
+        ("first_name", "address_line_1", "postcode", "weekly_income"),
+    ),
+    "dwp": Asker(DWP, "welfare-services", None, ("first_name", "dob")),  # no agreement names it
+}
+
+
+def ask(session: Session, asker: str, ninos: Iterable[str]) -> DecisionSummary:
+    """One request by one of ``ASKERS`` about these people."""
+    chosen = ASKERS[asker]
     body: dict[str, Any] = {
-        "purpose": purpose,
+        "purpose": chosen.purpose,
         "subjects": [{"scheme": "nino", "value": n} for n in ninos],
-        "fields": [f"{HB}.{f}" for f in fields],
+        "fields": [f"{HB}.{f}" for f in chosen.fields],
     }
-    if agreement is not None:
-        body["agreement"] = agreement
-    return broker.decide(session, requester, DecisionRequest.model_validate(body), today=TODAY)
+    if chosen.agreement is not None:
+        body["agreement"] = chosen.agreement
+    return broker.decide(
+        session, chosen.requester, DecisionRequest.model_validate(body), today=TODAY
+    )
 
 
 def choose(session: Session, person: Person, state: str, via: str) -> None:

@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 
 from factories import population
 from factories.databases import rolled_back
-from factories.population import DWP, SCHOOLS, SHARED_SERVICE, SOUTHMERE, Person
+from factories.population import Person
 from sharewell.consent import services as consent
 from sharewell.consent.errors import SubjectUnknown
 from sharewell.ledger import services as ledger
@@ -83,27 +83,10 @@ def test_no_leaf_holds_anything_a_person_is_or_typed(
         start = ledger.sequenced_size(session)
         for step, who, state in steps:
             chosen = [residents[i] for i in dict.fromkeys(who)]
-            if step == "schools":
-                population.ask(session, SCHOOLS, [p.nino for p in chosen])
-            elif step == "southmere":
-                population.ask(
-                    session,
-                    SOUTHMERE,
-                    [p.nino for p in chosen],
-                    purpose="benefit-administration",
-                    agreement=SHARED_SERVICE,
-                    fields=("first_name", "address_line_1", "postcode", "weekly_income"),
-                )
-            elif step == "dwp":
-                population.ask(
-                    session,
-                    DWP,
-                    [p.nino for p in chosen],
-                    purpose="welfare-services",
-                    agreement=None,
-                )
+            if step in population.ASKERS:
+                population.ask(session, step, [p.nino for p in chosen])
             elif step == "stranger":
-                population.ask(session, SCHOOLS, [p.nino for p in strangers])
+                population.ask(session, "schools", [p.nino for p in strangers])
             elif step == "suspend":
                 reason = f"{chosen[0].first_name} {chosen[0].last_name}, {chosen[0].address}"
                 typed.append(reason)

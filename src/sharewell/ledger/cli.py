@@ -15,7 +15,13 @@ from sharewell.ledger import merkle, publish
 from sharewell.ledger import services as ledger
 from sharewell.ledger.audit import LogSource, audit_log, iter_entries, open_source
 from sharewell.ledger.checkpoint import Checkpoint, SignedCheckpoint
-from sharewell.ledger.entries import OpenedEntry, commitment_of, open_entry, read_trail_keys
+from sharewell.ledger.entries import (
+    OpenedEntry,
+    commitment_of,
+    decode_entry,
+    open_entry,
+    read_trail_keys,
+)
 from sharewell.ledger.errors import LedgerError
 from sharewell.ledger.fsck import fsck as run_fsck
 from sharewell.ledger.keys import (
@@ -280,8 +286,9 @@ def verify_trail(
     copies: list[tuple[int, int]] = []  # (entry carrying a copied mark, the entry it is from)
 
     def look(index: int, data: bytes) -> None:
-        opened = open_entry(data, trail_keys)
-        claimed = commitment_of(data)
+        body = decode_entry(data)  # once: both checks read the same parsed entry
+        opened = open_entry(body, trail_keys)
+        claimed = commitment_of(body)
         if opened is not None and claimed is not None:
             found.append((index, opened))
             yours[claimed] = index

@@ -188,7 +188,7 @@ def _encode(
     return canonical_json({**rest, "subject": {"nonce": _b64(nonce), "commitment": _b64(claimed)}})
 
 
-def _bucket(count: int) -> int:
+def leaves_written_for(count: int) -> int:
     """How many leaves a group of ``count`` is written as: the next power of two."""
     return 1 if count <= 1 else 1 << (count - 1).bit_length()
 
@@ -217,7 +217,7 @@ def encode_group(leaves: Sequence[Leaf]) -> EncodedGroup:
         for leaf in leaves
     ]
     size = _padded_size(p for p in plaintexts if p is not None)
-    written = _bucket(len(leaves))
+    written = leaves_written_for(len(leaves))
     order = list(range(written))
     secrets.SystemRandom().shuffle(order)
     entries: list[bytes] = []
@@ -338,8 +338,8 @@ def _open_v1(body: Mapping[str, Any], keys: Sequence[bytes]) -> OpenedEntry | No
     )
     if position is None:
         return None
-    details = body.get("details") if isinstance(body.get("details"), dict) else {}
-    assert isinstance(details, dict)
+    found = body.get("details")
+    details: Mapping[str, Any] = found if isinstance(found, dict) else {}
     facts: dict[str, Any] = {**details, "kind": body.get("kind")}
     facts.update(
         organisation=body.get("organisation"),
@@ -377,9 +377,9 @@ def scan_trail(
             yield index, opened
 
 
-def commitment_of(data: bytes) -> bytes | None:
+def commitment_of(body: Mapping[str, Any]) -> bytes | None:
     """An entry's claimed commitment (to notice one copied from another entry)."""
-    parts = _subject_parts(decode_entry(data))
+    parts = _subject_parts(body)
     return None if parts is None else parts[1]
 
 

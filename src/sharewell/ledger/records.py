@@ -147,6 +147,3 @@ RECORDS: dict[EntryKind, tuple[type[PublicRecord], type[SealedRecord] | None]] =
 KIND_OF: dict[type[PublicRecord], EntryKind] = {
     public: kind for kind, (public, _) in RECORDS.items()
 }
-
-# The top-level keys of a version 2 leaf besides the kind's public record.
-ENVELOPE_KEYS = ("format", "kind", "hour", "sealed", "subject")
